@@ -1,0 +1,217 @@
+"""Reading articles: files and folders of .txt, .md and .html into `Article` objects.
+
+Every later stage works on ``Article.text`` and its character offsets, so all
+markup and the date header are removed here, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from geomap.exceptions import InputNotFoundError, NoArticlesError, GeomapWarning
+
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+
+# " date 2023-09-08 " inline before the first sentence, or "Date: 2023-09-08" / "2023-09-08"
+# alone on the first line.
+_DATE_HEADER = re.compile(r"\A\s*(?:date\s*:?\s*)?(\d{4}-\d{2}-\d{2})\b[ \t]*\n?", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s|\n")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article, its text stripped of markup and of the date header.
+
+    ``sha256`` is the hash of the file's bytes, so a rebuild can tell changed articles.
+    """
+
+    id: str
+    date: dt.date | None
+    title: str
+    text: str
+    sha256: str
+    path: Path
+
+
+def read_articles(paths: Iterable[str | Path]) -> list[Article]:
+    """Read every article in ``paths`` (files or folders, folders recursively, sorted).
+
+    Unreadable or empty files are skipped with a `GeomapWarning`; raises
+    `NoArticlesError` when nothing readable is left.
+    """
+    files = find_article_files(paths)
+    articles = [a for a in (read_article(f) for f in files) if a is not None]
+    if not articles:
+        shown = ", ".join(str(p) for p in paths)
+        raise NoArticlesError(
+            f"no readable article in {shown}: give .txt, .md or .html files or folders holding them"
+        )
+    return articles
+
+
+def find_article_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand ``paths`` to article files; raise `InputNotFoundError` for a missing path."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputNotFoundError(f"input path {str(path)!r} does not exist")
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            )
+        else:
+            files.append(path)
+    return list(dict.fromkeys(files))
+
+
+def read_article(path: Path) -> Article | None:
+    """Read one article file, or return None (with a warning) when it holds no text."""
+    data = path.read_bytes()
+    raw = _decode(data, path)
+    if path.suffix.lower() in (".html", ".htm"):
+        raw, html_title, html_date = _html_to_text(raw)
+    else:
+        html_title, html_date = "", None
+    date, text = _split_date(raw)
+    date = date or html_date
+    text = text.strip()
+    if not text:
+        warnings.warn(f"{path}: empty article, skipped", GeomapWarning, stacklevel=2)
+        return None
+    if date is None:
+        warnings.warn(
+            f"{path}: no date found; start the file with 'date YYYY-MM-DD' so figures can be dated",
+            GeomapWarning,
+            stacklevel=2,
+        )
+    if path.suffix.lower() in (".md", ".markdown"):
+        text = _strip_markdown(text)
+    title = html_title or _first_sentence(text)
+    return Article(
+        id=path.stem,
+        date=date,
+        title=title,
+        text=text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        path=path,
+    )
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """Decode UTF-8 (with or without BOM), else Windows-1252, else UTF-8 with replacements."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding != "utf-8-sig":
+            warnings.warn(f"{path}: not UTF-8, read as {encoding}", GeomapWarning, stacklevel=3)
+        return text
+    warnings.warn(
+        f"{path}: undecodable bytes replaced with U+FFFD; save the file as UTF-8",
+        GeomapWarning,
+        stacklevel=3,
+    )
+    return data.decode("utf-8", errors="replace")
+
+
+def _split_date(text: str) -> tuple[dt.date | None, str]:
+    match = _DATE_HEADER.match(text)
+    if not match:
+        return None, text
+    try:
+        date = dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        warnings.warn(f"invalid date {match.group(1)!r} ignored", GeomapWarning, stacklevel=3)
+        return None, text[match.end() :]
+    return date, text[match.end() :]
+
+
+def _first_sentence(text: str) -> str:
+    first_line = text.split("\n", 1)[0]
+    match = _SENTENCE_END.search(first_line)
+    sentence = first_line[: match.start()] if match else first_line
+    return sentence.strip()[:200]
+
+
+def _strip_markdown(text: str) -> str:
+    """Remove heading marks and emphasis so offsets refer to the words a reader sees."""
+    text = re.sub(r"(?m)^#{1,6}\s+", "", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"(\*\*|__|\*|_)(\S(?:.*?\S)?)\1", r"\2", text)
+
+
+class _TextExtractor(HTMLParser):
+    """Collects visible text, the title and a date from ``<meta>`` or ``<time>``."""
+
+    _SKIP = {"script", "style", "noscript", "template"}
+    _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section",
+              "article", "header", "footer", "blockquote"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title = ""
+        self.h1 = ""
+        self.date: dt.date | None = None
+        self._skip = 0
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag in self._SKIP:
+            self._skip += 1
+        elif tag in ("title", "h1"):
+            self._in = tag
+        if tag == "meta" and (values.get("name") or values.get("property") or "").lower() in (
+            "date", "article:published_time", "pubdate", "dc.date"
+        ):
+            self._set_date(values.get("content"))
+        elif tag == "time":
+            self._set_date(values.get("datetime"))
+        if tag in self._BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self._skip:
+            self._skip -= 1
+        if tag == self._in:
+            self._in = None
+        if tag in self._BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._in == "title":
+            self.title += data
+            return
+        if self._in == "h1":
+            self.h1 += data
+        self.parts.append(data)
+
+    def _set_date(self, value: str | None) -> None:
+        if self.date is None and value:
+            try:
+                self.date = dt.date.fromisoformat(value[:10])
+            except ValueError:
+                pass
+
+
+def _html_to_text(html: str) -> tuple[str, str, dt.date | None]:
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    text = re.sub(r" ?\n[ \n]*\n ?", "\n\n", text).strip()
+    title = " ".join((parser.h1 or parser.title).split())
+    return text, title, parser.date

