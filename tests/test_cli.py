@@ -1,0 +1,141 @@
+"""The whole build through the ``geomap`` command, on the seed and on hostile input."""
+
+import json
+import re
+
+import pytest
+from geopy.distance import geodesic
+from shapely.geometry import shape
+
+from geomap.boundaries import load_countries
+from geomap.cli import main
+
+from .conftest import DATA, SEEDS
+
+# True positions (lat, lon) and ISO country of what the seed's map must show.
+EXPECTED = {
+    "Niamey": (13.5137, 2.1098, "NE"),
+    "Agadez": (16.9733, 7.9911, "NE"),
+    "Air Base 101": (13.4817, 2.1836, "NE"),
+    "Air Base 201": (16.9503, 8.0139, "NE"),
+}
+COUNTRIES = {"Niger": "NE", "Mali": "ML", "Burkina Faso": "BF"}
+NOT_PLACES = {"Reuters", "Thursday", "Pentagon", "Biden", "Joe Biden", "Islamic State", "Daesh"}
+
+
+@pytest.fixture(scope="module")
+def seed_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    assert main(["build", str(SEEDS), "--out", str(out)]) == 0
+    return out
+
+
+def features(out):
+    data = json.loads((out / "places.geojson").read_text())
+    return {f["properties"]["name"]: f for f in data["features"]}
+
+
+def test_seed_places_positions_and_countries(seed_build):
+    found = features(seed_build)
+    for name, (lat, lon, iso) in EXPECTED.items():
+        lon_f, lat_f = found[name]["geometry"]["coordinates"]
+        assert geodesic((lat_f, lon_f), (lat, lon)).km < 10, name
+        assert found[name]["properties"]["country"] == iso
+        assert found[name]["properties"]["role"] == "literal"
+    polygons = load_countries().set_index("iso_a2").geometry
+    for name, iso in COUNTRIES.items():
+        assert found[name]["properties"]["country"] == iso
+        assert polygons[iso].contains(shape(found[name]["geometry"])), name
+    assert found["Air Base 201"]["properties"]["kind"] == "facility"
+
+
+def test_seed_leaves_out_non_places_and_keeps_governments_associative(seed_build):
+    found = features(seed_build)
+    assert not NOT_PLACES & set(found)
+    for name in ("Paris", "Washington"):
+        if name in found:
+            assert found[name]["properties"]["role"] == "associative"
+
+
+def test_places_geojson_has_the_documented_properties(seed_build):
+    for feature in features(seed_build).values():
+        assert list(feature["properties"]) == [
+            "name",
+            "kind",
+            "country",
+            "role",
+            "mentions",
+            "geonameid",
+            "source",
+        ]
+        assert feature["geometry"]["type"] == "Point"
+    assert features(seed_build)["Niamey"]["properties"]["geonameid"] == 2440485
+    assert features(seed_build)["Niger"]["properties"]["mentions"] > 5
+
+
+def test_seed_map_layers_and_small_size(seed_build):
+    html = (seed_build / "map.html").read_text()
+    assert "L.control.layers" in html and "Military facilities" in html
+    assert "Air Base 201" in html and "geomap-legend" in html
+    assert (seed_build / "map.html").stat().st_size < 1_000_000
+
+
+def test_hostile_article_is_escaped_everywhere(tmp_path):
+    out = tmp_path / "out"
+    assert main(["build", str(DATA / "hostile.txt"), "--out", str(out)]) == 0
+    html = (out / "map.html").read_text()
+    assert "Agadez" in features(out)
+    for payload in (
+        '</script><script>alert("x")',
+        "<img src=x onerror",
+        "${alert(2)}",
+        "${document.cookie}",
+        "`backtick`",
+        "\\2",
+    ):
+        assert payload not in html, payload
+    # The payloads are still there for the reader, as inert text.
+    assert "&lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&#36;&#123;alert(2)&#125;" in html and "&#96;backtick&#96;" in html
+    # Exactly one closing script tag per opening one: nothing broke out of a script block.
+    assert len(re.findall(r"<script\b", html)) == len(re.findall(r"</script>", html))
+
+
+def test_places_command_prints_a_table(capsys):
+    assert main(["places", str(SEEDS)]) == 0
+    table = capsys.readouterr().out
+    assert re.search(r"Agadez\s+city\s+NE\s+literal", table)
+
+
+def test_missing_input_is_one_line_and_exit_1(tmp_path, capsys):
+    assert main(["build", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("geomap: error:") and "does not exist" in err and "\n" not in err
+
+
+def test_folder_without_articles_is_an_error(tmp_path, capsys):
+    assert main(["build", str(tmp_path), "--out", str(tmp_path / "o")]) == 1
+    assert "no readable article" in capsys.readouterr().err
+
+
+def test_undated_article_builds_with_a_warning(tmp_path, caplog):
+    (tmp_path / "a.txt").write_text("Fighting was reported near Agadez.")
+    assert main(["build", str(tmp_path), "--out", str(tmp_path / "o")]) == 0
+    assert "no date found" in caplog.text
+    assert "Agadez" in features(tmp_path / "o")
+
+
+def test_help_explains_commands(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "build" in out and "places" in out and "geocode" in out
+
+
+def test_geocode_command(capsys):
+    assert main(["geocode", "Agadez"]) == 0
+    lat, lon, name = capsys.readouterr().out.strip().split("\t")
+    assert name == "Agadez" and abs(float(lat) - 16.97) < 0.1
+    assert main(["geocode", "Qqqxxyyzz"]) == 1

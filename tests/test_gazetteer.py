@@ -1,0 +1,83 @@
+import marshal
+
+import pytest
+from geopy.distance import geodesic
+
+from geomap import gazetteer as gz
+from geomap.boundaries import load_countries, point_geometry
+from geomap.exceptions import GeomapWarning
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "country", "lat", "lon"),
+    [
+        ("Agadez", "city", "NE", 16.9733, 7.9911),
+        ("Niamey", "city", "NE", 13.5137, 2.1098),
+        ("Air Base 201", "facility", "NE", 16.9503, 8.0139),
+        ("Air Base 101", "facility", "NE", 13.4817, 2.1836),
+        ("Sahel", "region", None, 14.5, 2.0),
+    ],
+)
+def test_lookup_known_places(gazetteer, name, kind, country, lat, lon):
+    best = gazetteer.lookup(name)[0]
+    assert (best.kind, best.country) == (kind, country)
+    assert geodesic((best.lat, best.lon), (lat, lon)).km < 10
+
+
+def test_lookup_ignores_case_and_orders_by_population(gazetteer):
+    paris = gazetteer.lookup("PARIS")
+    assert paris[0].country == "FR"
+    assert [p.population for p in paris] == sorted((p.population for p in paris), reverse=True)
+
+
+def test_countries_have_iso_codes_and_points_inside_their_polygon(gazetteer):
+    polygons = load_countries().set_index("iso_a2").geometry
+    for code in ("NE", "ML", "BF", "FR", "US"):
+        country = gazetteer.country(code)
+        assert country.kind == "country" and country.country == code
+        assert polygons[code].contains(point_geometry(country.lat, country.lon)), code
+
+
+def test_aliases_and_demonyms(gazetteer):
+    assert gazetteer.lookup("U.S.")[0].name == "United States"
+    assert gazetteer.demonym("French").country == "FR"
+    assert gazetteer.demonym("West African").kind == "region"
+    assert gazetteer.demonym("Niger") is None
+    assert "thursday" in gazetteer.not_places
+
+
+def test_neighbours_from_geonames(gazetteer):
+    assert {"ML", "BF", "NG", "TD"} <= set(gazetteer.neighbours["NE"])
+
+
+def test_warm_load_reads_the_cache_without_compiling(monkeypatch, gazetteer):
+    def fail(version):
+        raise AssertionError("compiled although a cache exists")
+
+    monkeypatch.setattr(gz, "compile_index", fail)
+    warm = gz.load_gazetteer()
+    assert len(warm) == len(gazetteer)
+    assert warm.lookup("Agadez") == gazetteer.lookup("Agadez")
+
+
+def test_corrupt_cache_is_rebuilt_with_a_warning(tmp_path, gazetteer):
+    name = f"gazetteer-{gz.data_version()}.marshal"
+    (tmp_path / name).write_bytes(b"\x00not marshal")
+    with pytest.warns(GeomapWarning, match="unreadable"):
+        rebuilt = gz.load_gazetteer(cache=tmp_path)
+    assert rebuilt.lookup("Niamey") == gazetteer.lookup("Niamey")
+    assert marshal.loads((tmp_path / name).read_bytes())["version"] == gz.data_version()
+
+
+def test_unwritable_cache_warns_and_still_loads(tmp_path, monkeypatch, gazetteer):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr(gz, "compile_index", lambda version: _tiny_index(version))
+    with pytest.warns(GeomapWarning, match="cannot write the gazetteer cache"):
+        small = gz.load_gazetteer(cache=blocker / "sub")
+    assert small.lookup("Testville")[0].name == "Testville"
+
+
+def _tiny_index(version):
+    rows = [("geonames:1", "Testville", "city", 1.0, 2.0, "NE", 10, 1, "geonames")]
+    return gz._columnar(version, rows, {"testville": [0]}, {}, {}, {}, {})

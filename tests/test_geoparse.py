@@ -1,0 +1,129 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from geomap.articles import Article
+from geomap.geoparse import geoparse
+
+
+def parse(text, gazetteer):
+    article = Article("t", dt.date(2024, 1, 1), "t", text, "0" * 64, Path("t.txt"))
+    return geoparse(article, gazetteer)
+
+
+def found(text, gazetteer):
+    """{surface text: (place name, country, role)} for the mentions in ``text``."""
+    return {m.text: (m.place.name, m.place.country, m.role) for m in parse(text, gazetteer)}
+
+
+# (text, expected mentions as {surface: (place, country, role)}, why). Written for the tests.
+CASES = [
+    (
+        "Convoys left Agadez for the border.",
+        {"Agadez": ("Agadez", "NE", "literal")},
+        "a city in the gazetteer",
+    ),
+    (
+        "Aid reached Burkina Faso and Mali.",
+        {"Burkina Faso": ("Burkina Faso", "BF", "literal"), "Mali": ("Mali", "ML", "literal")},
+        "multi-word country names match whole",
+    ),
+    (
+        "Drones flew from Air Base 201 near Agadez.",
+        {"Air Base 201": ("Air Base 201", "NE", "literal"), "Agadez": ("Agadez", "NE", "literal")},
+        "curated facilities with numbers",
+    ),
+    (
+        "Paris has rejected the demand.",
+        {"Paris": ("Paris", "FR", "associative")},
+        "a capital as a government speaking",
+    ),
+    (
+        "It is more than Washington can provide.",
+        {"Washington": ("Washington", "US", "associative")},
+        "a modal verb after a capital",
+    ),
+    (
+        "Protesters marched in Paris on Sunday.",
+        {"Paris": ("Paris", "FR", "literal")},
+        "the same capital as a location",
+    ),
+    (
+        "France, a former colonial power, also has soldiers there.",
+        {"France": ("France", "FR", "associative")},
+        "apposition before the verb",
+    ),
+    (
+        "US troops and French officers trained together in Niger.",
+        {
+            "US": ("United States", "US", "adjectival"),
+            "French": ("France", "FR", "adjectival"),
+            "Niger": ("Niger", "NE", "literal"),
+        },
+        "demonyms and country modifiers name actors",
+    ),
+    (
+        "The talks happened in the West African country.",
+        {"West African": ("West Africa", None, "literal")},
+        "a regional adjective locates",
+    ),
+    (
+        "Reuters reported on Thursday that the Pentagon was worried.",
+        {},
+        "agencies, weekdays and ministries are not places",
+    ),
+    ("President Joe Biden met Kathleen FitzGibbon.", {}, "names of people"),
+    ("Islamic State and Daesh fighters attacked.", {}, "organisations"),
+    ("Over the past decade, little changed.", {}, "a small place spelled like a common word"),
+    (
+        "Niger's army took power in Niamey.",
+        {"Niger": ("Niger", "NE", "literal"), "Niamey": ("Niamey", "NE", "literal")},
+        "possessive forms",
+    ),
+    ("The New York Times wrote about it.", {}, "a place inside a longer proper name"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "why"), CASES, ids=[c[2] for c in CASES])
+def test_recognition_and_resolution(gazetteer, text, expected, why):
+    assert found(text, gazetteer) == expected, why
+
+
+def test_country_context_resolves_ambiguous_names(gazetteer):
+    # "San Fernando" is in several countries; the article's other places decide.
+    philippines = found("Troops left Manila and the Philippines for San Fernando.", gazetteer)
+    trinidad = found("Troops left Trinidad and Tobago for San Fernando.", gazetteer)
+    assert philippines["San Fernando"][1] == "PH"
+    assert trinidad["San Fernando"][1] == "TT"
+
+
+def test_mention_carries_span_sentence_and_resolution(gazetteer):
+    text = "Calm returned. Fighting broke out near Agadez on Friday."
+    (mention,) = parse(text, gazetteer)
+    assert text[mention.start : mention.end] == "Agadez"
+    assert mention.sentence == "Fighting broke out near Agadez on Friday."
+    assert mention.resolution == "only candidate" and 0 < mention.confidence <= 1
+    assert mention.date == dt.date(2024, 1, 1) and mention.article_id == "t"
+
+
+def test_seed_places(gazetteer):
+    text = (Path(__file__).parent.parent / "seeds").glob("*.txt")
+    from geomap.articles import read_article
+
+    mentions = geoparse(read_article(next(text)), gazetteer)
+    literal = {m.place.name for m in mentions if m.role == "literal"}
+    assert {
+        "Niger",
+        "Niamey",
+        "Agadez",
+        "Air Base 101",
+        "Air Base 201",
+        "Mali",
+        "Burkina Faso",
+        "Sahel",
+        "West Africa",
+    } <= literal
+    names = {m.text for m in mentions}
+    assert not names & {"Reuters", "Thursday", "Pentagon", "Biden", "Islamic State", "Daesh"}
+    assert {m.role for m in mentions if m.place.name in ("Paris", "Washington")} == {"associative"}
