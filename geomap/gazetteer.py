@@ -11,6 +11,7 @@ import array
 import bisect
 import functools
 import hashlib
+import logging
 import marshal
 import os
 import re
@@ -25,6 +26,8 @@ import platformdirs
 
 from geomap.datafiles import data_file, read_csv
 from geomap.exceptions import DataError, GeomapWarning
+
+log = logging.getLogger(__name__)
 
 #: Bump when the layout of the compiled index changes.
 INDEX_FORMAT = 2
@@ -172,6 +175,7 @@ def load_gazetteer(*, cache: Path | None = None, use_cache: bool = True) -> Gaze
         warnings.warn(
             f"gazetteer cache {path} unreadable; rebuilding it", GeomapWarning, stacklevel=2
         )
+    log.info("compiling the gazetteer index from GeoNames (first run only, about 20 s)")
     index = compile_index(version)
     if use_cache:
         _write_cache(path, index)

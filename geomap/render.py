@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -106,84 +108,84 @@ def add_places_layer(
     fmap: folium.Map, places: gpd.GeoDataFrame, country_names: dict[str, str]
 ) -> None:
     """Literal places (countries, cities, other) as circles sized by mentions."""
-    layer = folium.FeatureGroup(name="Places (sized by mentions)")
-    for row in places.itertuples():
-        folium.CircleMarker(
-            location=[row.geometry.y, row.geometry.x],
-            radius=marker_radius(row.mentions),
-            color=PLACE_COLOUR,
-            weight=2,
-            fill=True,
-            fill_opacity=0.5,
-            popup=folium.Popup(
-                folium.Html(popup_html(row, country_names), script=True), max_width=360
-            ),
-            tooltip=folium.Tooltip(escape_text(row.name)),
-        ).add_to(layer)
-    layer.add_to(fmap)
+    _point_layer(
+        fmap, places, "Places (sized by mentions)", country_names,
+        lambda row: folium.CircleMarker(
+            location=_location(row), radius=marker_radius(row.mentions), color=PLACE_COLOUR,
+            weight=2, fill=True, fill_opacity=0.5,
+        ),
+    )  # fmt: skip
 
 
 def add_facilities_layer(
     fmap: folium.Map, facilities: gpd.GeoDataFrame, country_names: dict[str, str]
 ) -> None:
     """Military facilities with their own (inline, CDN-free) icon."""
-    layer = folium.FeatureGroup(name="Military facilities")
-    for row in facilities.itertuples():
-        folium.Marker(
-            location=[row.geometry.y, row.geometry.x],
-            icon=folium.DivIcon(
-                html='<div class="geomap-facility">&#9992;</div>',
-                icon_size=(22, 22),
-                icon_anchor=(11, 11),
-            ),
-            popup=folium.Popup(
-                folium.Html(popup_html(row, country_names), script=True), max_width=360
-            ),
-            tooltip=folium.Tooltip(escape_text(row.name)),
-        ).add_to(layer)
-    layer.add_to(fmap)
+    icon = '<div class="geomap-facility">&#9992;</div>'
+    _point_layer(
+        fmap, facilities, "Military facilities", country_names,
+        lambda row: folium.Marker(
+            location=_location(row),
+            icon=folium.DivIcon(html=icon, icon_size=(22, 22), icon_anchor=(11, 11)),
+        ),
+    )  # fmt: skip
 
 
 def add_regions_layer(
     fmap: folium.Map, regions: gpd.GeoDataFrame, country_names: dict[str, str]
 ) -> None:
     """Regions (Sahel, West Africa) as italic labels: their point is only a label position."""
-    layer = folium.FeatureGroup(name="Regions")
-    for row in regions.itertuples():
-        folium.Marker(
-            location=[row.geometry.y, row.geometry.x],
+    _point_layer(
+        fmap, regions, "Regions", country_names,
+        lambda row: folium.Marker(
+            location=_location(row),
             icon=folium.DivIcon(
                 html=f'<div class="geomap-region">{escape_text(row.name)}</div>',
-                icon_size=(140, 20),
-                icon_anchor=(70, 10),
+                icon_size=(140, 20), icon_anchor=(70, 10),
             ),
-            popup=folium.Popup(
-                folium.Html(popup_html(row, country_names), script=True), max_width=360
-            ),
-        ).add_to(layer)
-    layer.add_to(fmap)
+        ),
+        tooltip=False,
+    )  # fmt: skip
 
 
 def add_associative_layer(
     fmap: folium.Map, places: gpd.GeoDataFrame, country_names: dict[str, str]
 ) -> None:
     """Places named only as governments acting ("Paris has rejected…"); hidden by default."""
-    layer = folium.FeatureGroup(name="Governments speaking (associative)", show=False)
-    for row in places.itertuples():
-        folium.CircleMarker(
-            location=[row.geometry.y, row.geometry.x],
-            radius=marker_radius(row.mentions),
-            color=ASSOCIATIVE_COLOUR,
-            weight=2,
-            dash_array="4 4",
-            fill=True,
-            fill_opacity=0.2,
-            popup=folium.Popup(
-                folium.Html(popup_html(row, country_names), script=True), max_width=360
-            ),
-            tooltip=folium.Tooltip(escape_text(row.name)),
-        ).add_to(layer)
+    _point_layer(
+        fmap, places, "Governments speaking (associative)", country_names,
+        lambda row: folium.CircleMarker(
+            location=_location(row), radius=marker_radius(row.mentions),
+            color=ASSOCIATIVE_COLOUR, weight=2, dash_array="4 4", fill=True, fill_opacity=0.2,
+        ),
+        show=False,
+    )  # fmt: skip
+
+
+def _point_layer(
+    fmap: folium.Map,
+    rows: gpd.GeoDataFrame,
+    name: str,
+    country_names: dict[str, str],
+    marker: Callable[[Any], folium.Marker | folium.CircleMarker],
+    *,
+    show: bool = True,
+    tooltip: bool = True,
+) -> None:
+    """One toggleable layer: a marker per row, each with the place's popup (and tooltip)."""
+    layer = folium.FeatureGroup(name=name, show=show)
+    for row in rows.itertuples():
+        element = marker(row)
+        popup = folium.Html(popup_html(row, country_names), script=True)
+        element.add_child(folium.Popup(popup, max_width=360))
+        if tooltip:
+            element.add_child(folium.Tooltip(escape_text(row.name)))
+        element.add_to(layer)
     layer.add_to(fmap)
+
+
+def _location(row) -> list[float]:
+    return [row.geometry.y, row.geometry.x]
 
 
 def marker_radius(mentions: int) -> float:
@@ -246,6 +248,7 @@ class Legend(MacroElement):
             height: 22px; line-height: 22px; text-align: center; font-size: 15px;}
           .geomap-region {font: italic 600 13px sans-serif; color: #7b3294; text-align: center;
             white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff;}
+          path.leaflet-interactive:focus {outline: none;}
           .geomap-popup h4 {margin: 0 0 4px;} .geomap-popup ul {padding-left: 16px; margin: 4px 0;}
         </style>
         {% endmacro %}
