@@ -29,4 +29,5 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(OUT)/map.html $(OUT)/places.geojson
+	rm -rf $(VENV) $(OUT)/map.html $(OUT)/places.geojson $(OUT)/figures.csv \
+		$(OUT)/movements.geojson

@@ -1,10 +1,11 @@
-"""geomap: news articles → a layered map of places (and, later, troop figures).
+"""geomap: news articles → a layered map of places, troop figures and movements.
 
 Importing geomap does no I/O; data are loaded when first used.
 """
 
 from geomap.articles import Article, read_articles
 from geomap.exceptions import GeomapError, GeomapWarning
+from geomap.figures import Movement, TroopFigure, movements, troop_figures
 from geomap.gazetteer import Gazetteer, Place, default_gazetteer, load_gazetteer
 from geomap.geoparse import Mention, geoparse
 
@@ -16,10 +17,14 @@ __all__ = [
     "GeomapError",
     "GeomapWarning",
     "Mention",
+    "Movement",
     "Place",
+    "TroopFigure",
     "__version__",
     "default_gazetteer",
     "geoparse",
     "load_gazetteer",
+    "movements",
     "read_articles",
+    "troop_figures",
 ]

@@ -7,22 +7,35 @@ From here on the pipeline works on GeoDataFrames in EPSG:4326.
     is, else associative), mentions (int), geonameid (int or None), source,
     resolution, confidence, quotes (tuple of (date, article id, sentence)), geometry.
 
-``countries`` frame (the countries the places touch, and their neighbours):
+``countries`` frame (the countries the places touch, their neighbours, and the countries
+hosting troop figures):
     iso_a2, iso_a3, name, mentions (literal mentions of places inside), touched (bool),
-    geometry.
+    geometry; `troop_presence` adds presence (int) and presence_actors (str).
+
+``figures`` frame (one row per `TroopFigure`, ordered by date, article, sentence start):
+    article, date (datetime.date or None), actor, actor_code (or null), count (Int64, <NA>
+    when the text gives no number), qualifier, unit, location (place name or null), country
+    (ISO alpha-2 of the location or null), status, sentence, geometry (Point or None).
+
+``movements`` frame (one row per `Movement` whose origin is known, same order):
+    article, date, actor, actor_code, from, to, sentence, geometry (LineString origin →
+    destination).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
-from shapely.geometry import Point
+from shapely.geometry import LineString, Point
 
 from geomap.datafiles import data_file
 from geomap.exceptions import DataError
+from geomap.figures import Movement, TroopFigure
+from geomap.gazetteer import Place
 from geomap.geoparse import Mention
 
 CRS = "EPSG:4326"
@@ -39,6 +52,22 @@ PLACE_COLUMNS = [
     "confidence",
     "quotes",
 ]
+FIGURE_COLUMNS = [
+    "article",
+    "date",
+    "actor",
+    "actor_code",
+    "count",
+    "qualifier",
+    "unit",
+    "location",
+    "country",
+    "status",
+    "sentence",
+]
+MOVEMENT_COLUMNS = ["article", "date", "actor", "actor_code", "from", "to", "sentence"]
+#: Statuses of troops that are in the country on the figure's date.
+PRESENT_STATUSES = ("present", "departing")
 
 
 def point_geometry(lat: float, lon: float) -> Point:
@@ -117,14 +146,123 @@ def join_countries(places: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd
 
 
 def country_mentions(
-    places: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, neighbours: Mapping[str, Iterable[str]]
+    places: gpd.GeoDataFrame,
+    countries: gpd.GeoDataFrame,
+    neighbours: Mapping[str, Iterable[str]],
+    hosts: Iterable[str] = (),
 ) -> gpd.GeoDataFrame:
-    """The ``countries`` frame: countries with literal places (shaded), plus neighbours."""
+    """The ``countries`` frame: countries with literal places (shaded), plus neighbours.
+
+    ``hosts`` (countries where troop figures are located) are drawn too, so their troop
+    presence has a polygon even when no literal place mention touched them.
+    """
     literal = places[(places["role"] == "literal") & places["country"].notna()]
     counts = literal.groupby("country")["mentions"].sum()
     touched = set(counts.index)
-    shown = touched | {n for code in touched for n in neighbours.get(code, ())}
+    shown = touched | {n for code in touched for n in neighbours.get(code, ())} | set(hosts)
     frame = countries[countries["iso_a2"].isin(shown)].copy()
     frame["mentions"] = frame["iso_a2"].map(counts).fillna(0).astype(int)
     frame["touched"] = frame["iso_a2"].isin(touched)
     return frame.sort_values("iso_a2", ignore_index=True)
+
+
+def figures_frame(figures: Iterable[TroopFigure]) -> gpd.GeoDataFrame:
+    """The ``figures`` frame, in the deterministic order figures.csv is written in."""
+    ordered = sorted(figures, key=lambda f: (date_key(f.date), f.article_id, f.start))
+    rows = [
+        {
+            "article": f.article_id,
+            "date": f.date,
+            "actor": f.actor,
+            "actor_code": f.actor_code,
+            "count": f.count,
+            "qualifier": f.qualifier,
+            "unit": f.unit,
+            "location": f.location.name if f.location else None,
+            "country": f.location.country if f.location else None,
+            "status": f.status,
+            "sentence": f.sentence,
+            "geometry": _point(f.location),
+        }
+        for f in ordered
+    ]
+    frame = _frame(rows, FIGURE_COLUMNS)
+    frame["count"] = frame["count"].astype("Int64")
+    return frame
+
+
+def movements_frame(movements: Iterable[Movement]) -> gpd.GeoDataFrame:
+    """The ``movements`` frame; a movement without a known origin has no line and is left out."""
+    ordered = sorted(
+        (m for m in movements if m.origin is not None),
+        key=lambda m: (date_key(m.date), m.article_id, m.start),
+    )
+    rows = [
+        {
+            "article": m.article_id,
+            "date": m.date,
+            "actor": m.actor,
+            "actor_code": m.actor_code,
+            "from": m.origin.name,
+            "to": m.destination.name,
+            "sentence": m.sentence,
+            "geometry": LineString([_point(m.origin), _point(m.destination)]),
+        }
+        for m in ordered
+    ]
+    return _frame(rows, MOVEMENT_COLUMNS)
+
+
+def latest_figures(
+    frame: gpd.GeoDataFrame, by: Sequence[str] = ("country", "actor")
+) -> gpd.GeoDataFrame:
+    """Per group (default: country and actor) the newest figures that give a count.
+
+    Figures of the same newest date that disagree are all kept: which one is right is
+    the reader's call, not ours. Rows with a null key (no country) form no group; an
+    undated figure counts as older than any dated one.
+    """
+    counted = frame[frame["count"].notna() & frame[list(by)].notna().all(axis=1)]
+    day = counted["date"].map(lambda d: date_key(d).toordinal())
+    newest = day.groupby([counted[key] for key in by]).transform("max")
+    return counted[day == newest]
+
+
+def troop_presence(figures: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add ``presence`` and ``presence_actors`` to the ``countries`` frame.
+
+    Presence is the sum over foreign actors (an actor without a country code, like the
+    UN, is foreign everywhere) of their latest figures that are present or departing.
+    When an actor's latest figures disagree, the largest counts and the text shows the
+    range, so conflicting reports are never added up.
+    """
+    latest = latest_figures(figures)
+    foreign = latest[
+        latest["status"].isin(PRESENT_STATUSES)
+        & (latest["actor_code"].isna() | (latest["actor_code"] != latest["country"]))
+    ]
+    totals: dict[str, int] = {}
+    actors: dict[str, list[str]] = {}
+    for (country, actor), group in foreign.groupby(["country", "actor"], sort=False):
+        low, high = int(group["count"].min()), int(group["count"].max())
+        totals[country] = totals.get(country, 0) + high
+        span = f"{high:,}" if low == high else f"{low:,}–{high:,}"
+        actors.setdefault(country, []).append(f"{actor} {span}")
+    out = countries.copy()
+    out["presence"] = out["iso_a2"].map(totals).fillna(0).astype(int)
+    out["presence_actors"] = out["iso_a2"].map(lambda code: "; ".join(actors.get(code, ())))
+    return out
+
+
+def date_key(date: object) -> dt.date:
+    """Sort key of a possibly missing date (None or NA): undated sorts as the oldest."""
+    return date if isinstance(date, dt.date) else dt.date.min
+
+
+def _point(place: Place | None) -> Point | None:
+    return point_geometry(place.lat, place.lon) if place else None
+
+
+def _frame(rows: list[dict], columns: list[str]) -> gpd.GeoDataFrame:
+    frame = pd.DataFrame(rows, columns=[*columns, "geometry"])
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS)

@@ -39,8 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geomap",
         description="Turn news articles into a layered map: places found in the text, "
-        "geocoded offline with the embedded GeoNames gazetteer, joined with "
-        "country boundaries and rendered as a folium HTML map.",
+        "geocoded offline with the embedded GeoNames gazetteer, and the troop figures and "
+        "movements the articles report, joined with country boundaries and rendered as a "
+        "folium HTML map.",
         epilog="Example: geomap build seeds/ --out output/  then open output/map.html",
     )
     parser.add_argument("--version", action="version", version=f"geomap {__version__}")
@@ -50,9 +51,10 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser(
         "build",
-        help="build map.html and places.geojson from articles",
+        help="build map.html, places.geojson, figures.csv and movements.geojson from articles",
         description="Read .txt/.md/.html articles (files or folders), find and geocode their "
-        "places, and write OUT/map.html and OUT/places.geojson. No network is used.",
+        "places and troop figures, and write OUT/map.html, OUT/places.geojson, "
+        "OUT/figures.csv and OUT/movements.geojson. No network is used.",
     )
     build.add_argument(
         "paths",
@@ -81,6 +83,17 @@ def _parser() -> argparse.ArgumentParser:
         "paths", nargs="+", type=Path, metavar="PATH", help="article files or folders"
     )
     places.set_defaults(run=_places)
+
+    figures = commands.add_parser(
+        "figures",
+        help="print the troop figures found in articles as a table",
+        description="Print one row per troop figure (the rows of figures.csv; sentences cut "
+        "short), ordered by date, article and position in the article.",
+    )
+    figures.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="article files or folders"
+    )
+    figures.set_defaults(run=_figures)
 
     geocode = commands.add_parser(
         "geocode",
@@ -114,25 +127,39 @@ def _progress(done: int, total: int) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from geomap.export import write_map, write_places
+    from geomap.export import write_figures, write_map, write_movements, write_places
     from geomap.pipeline import build
     from geomap.render import render_map
 
     started = time.perf_counter()
     result = build(args.paths, progress=_progress)
-    fmap = render_map(result.places, result.countries, result.country_names, title=args.title)
-    map_path = write_map(fmap, args.out / "map.html")
-    places_path = write_places(result.places, args.out / "places.geojson")
+    fmap = render_map(
+        result.places,
+        result.countries,
+        result.country_names,
+        figures=result.figures_frame,
+        movements=result.movements_frame,
+        title=args.title,
+    )
+    written = [
+        write_map(fmap, args.out / "map.html"),
+        write_places(result.places, args.out / "places.geojson"),
+        write_figures(result.figures_frame, args.out / "figures.csv"),
+        write_movements(result.movements_frame, args.out / "movements.geojson"),
+    ]
     literal = int((result.places["role"] == "literal").sum())
     log.info(
-        "articles: %d, mentions: %d, places: %d (%d literal), countries drawn: %d",
+        "articles: %d, mentions: %d, places: %d (%d literal), countries drawn: %d, "
+        "troop figures: %d, movements: %d",
         len(result.articles),
         len(result.mentions),
         len(result.places),
         literal,
         len(result.countries),
+        len(result.figures),
+        len(result.movements),
     )
-    log.info("wrote %s and %s in %.1f s", map_path, places_path, time.perf_counter() - started)
+    log.info("wrote %s in %.1f s", ", ".join(map(str, written)), time.perf_counter() - started)
     if result.warnings:
         log.info("%d warning(s) above", len(result.warnings))
     return 0
@@ -143,6 +170,14 @@ def _places(args: argparse.Namespace) -> int:
     from geomap.pipeline import build
 
     print(places_table(build(args.paths).places))
+    return 0
+
+
+def _figures(args: argparse.Namespace) -> int:
+    from geomap.export import figures_table
+    from geomap.pipeline import build
+
+    print(figures_table(build(args.paths).figures_frame))
     return 0
 
 

@@ -1,19 +1,27 @@
-"""Writing a build's outputs: map.html and places.geojson (and the table printed by the CLI).
+"""Writing a build's outputs: map.html, places.geojson, figures.csv and movements.geojson.
 
-The only module besides the CLI that writes files.
+Also the tables the CLI prints. The only module besides the CLI that writes files.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import folium
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry import mapping
+
+from geomap.boundaries import FIGURE_COLUMNS
 
 #: The documented properties of places.geojson, in order.
 PLACE_PROPERTIES = ["name", "kind", "country", "role", "mentions", "geonameid", "source"]
+#: The documented properties of movements.geojson, in order.
+MOVEMENT_PROPERTIES = ["actor", "from", "to", "date", "sentence"]
+#: Sentences are cut to this many characters in the printed figures table.
+TABLE_SENTENCE = 60
 
 
 def write_map(fmap: folium.Map, path: Path) -> Path:
@@ -24,32 +32,58 @@ def write_map(fmap: folium.Map, path: Path) -> Path:
 
 def places_geojson(places: gpd.GeoDataFrame) -> dict:
     """places.geojson as a dict: one Point feature per place, the documented properties only."""
+    return _feature_collection(places, PLACE_PROPERTIES, ids=places["place_id"])
+
+
+def movements_geojson(movements: gpd.GeoDataFrame) -> dict:
+    """movements.geojson as a dict: one LineString (origin → destination) per movement."""
+    return _feature_collection(movements, MOVEMENT_PROPERTIES)
+
+
+def _feature_collection(
+    frame: gpd.GeoDataFrame, properties: list[str], ids: pd.Series | None = None
+) -> dict:
+    """The rows of ``frame`` as GeoJSON features with exactly ``properties``, nulls as null."""
+    records = frame[properties].to_dict("records")
     features = []
-    for row in places.itertuples():
-        properties = {}
-        for name in PLACE_PROPERTIES:
-            value = getattr(row, name)
-            properties[name] = None if pd.isna(value) else _plain(value)
-        features.append(
-            {
-                "type": "Feature",
-                "id": row.place_id,
-                "geometry": {"type": "Point", "coordinates": [row.geometry.x, row.geometry.y]},
-                "properties": properties,
-            }
-        )
+    for i, (record, geometry) in enumerate(zip(records, frame.geometry, strict=True)):
+        feature = {"type": "Feature"}
+        if ids is not None:
+            feature["id"] = ids.iloc[i]
+        feature["geometry"] = mapping(geometry)
+        feature["properties"] = {name: _plain(value) for name, value in record.items()}
+        features.append(feature)
     return {"type": "FeatureCollection", "features": features}
 
 
 def _plain(value):
-    """numpy and pandas scalars → the Python types json knows."""
+    """numpy and pandas scalars, dates and missing values → the Python types json knows."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if pd.isna(value):
+        return None
     return value.item() if hasattr(value, "item") else value
 
 
 def write_places(places: gpd.GeoDataFrame, path: Path) -> Path:
+    return _write_geojson(places_geojson(places), path)
+
+
+def write_movements(movements: gpd.GeoDataFrame, path: Path) -> Path:
+    return _write_geojson(movements_geojson(movements), path)
+
+
+def _write_geojson(collection: dict, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(places_geojson(places), ensure_ascii=False, indent=1)
+    text = json.dumps(collection, ensure_ascii=False, indent=1)
     path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def write_figures(figures: gpd.GeoDataFrame, path: Path) -> Path:
+    """figures.csv: the documented columns, in the frame's order (date, article, sentence)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figures[FIGURE_COLUMNS].to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
     return path
 
 
@@ -61,3 +95,16 @@ def places_table(places: gpd.GeoDataFrame) -> str:
     table["lat"] = places.geometry.y.round(4)
     table["lon"] = places.geometry.x.round(4)
     return table.where(table.notna(), "").to_string(index=False)
+
+
+def figures_table(figures: gpd.GeoDataFrame) -> str:
+    """The troop figures as a fixed-width text table (what ``geomap figures`` prints)."""
+    if figures.empty:
+        return "no troop figures found"
+    table = figures[FIGURE_COLUMNS].astype(object).copy()
+    table["sentence"] = [_shorten(s, TABLE_SENTENCE) for s in table["sentence"]]
+    return table.where(table.notna(), "").to_string(index=False)
+
+
+def _shorten(text: str, most: int) -> str:
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"

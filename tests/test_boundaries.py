@@ -1,14 +1,20 @@
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from geomap.boundaries import (
     country_mentions,
+    figures_frame,
     join_countries,
+    latest_figures,
     load_countries,
+    movements_frame,
     places_frame,
     point_geometry,
+    troop_presence,
 )
+from geomap.figures import Movement, TroopFigure
 from geomap.gazetteer import Place
 from geomap.geoparse import Mention
 
@@ -76,3 +82,109 @@ def test_country_mentions_touched_and_neighbours(extra):
     niger = shaded.set_index("iso_a2").loc["NE"]
     assert niger.mentions == 2 and niger.touched
     assert shaded.set_index("iso_a2").loc["ML", "mentions"] == 0
+
+
+NIGER = Place("geonames:2440476", "Niger", "country", 17.7, 9.9, "NE", 0, 2440476, "geonames")
+MALI = Place("geonames:2453866", "Mali", "country", 17.0, -4.0, "ML", 0, 2453866, "geonames")
+BASE_101 = Place(
+    "geomap:air-base-101", "Air Base 101", "facility", 13.48, 2.18, "NE", 0, None, "geomap"
+)
+BASE_201 = Place(
+    "geomap:air-base-201", "Air Base 201", "facility", 16.95, 8.01, "NE", 0, None, "geomap"
+)
+SEPT_8 = dt.date(2023, 9, 8)
+CODES = {"United States": "US", "France": "FR", "Niger": "NE", "United Nations": None}
+
+
+def figure(actor, count, location=NIGER, status="present", date=SEPT_8, article="a", start=0):
+    return TroopFigure(
+        article, date, actor, CODES[actor], count, "exact", "troops", location, status,
+        f"{actor} has {count} troops.", start, start + 10,
+    )  # fmt: skip
+
+
+def test_figures_frame_columns_order_and_geometry():
+    frame = figures_frame(
+        [
+            figure("France", 1500, start=90),
+            figure("United States", None, location=None, start=5),
+            figure("France", 2000, MALI, "departed", dt.date(2022, 9, 8)),
+            figure("United States", 1100, start=40),
+        ]
+    )
+    assert list(frame.columns) == [
+        "article", "date", "actor", "actor_code", "count", "qualifier", "unit", "location",
+        "country", "status", "sentence", "geometry",
+    ]  # fmt: skip
+    assert frame.crs.to_epsg() == 4326
+    assert str(frame["count"].dtype) == "Int64"
+    # Ordered by date, then article, then sentence start.
+    assert [None if pd.isna(c) else c for c in frame["count"]] == [2000, None, 1100, 1500]
+    mali = frame.iloc[0]
+    assert (mali.location, mali.country) == ("Mali", "ML")
+    assert (mali.geometry.x, mali.geometry.y) == (-4.0, 17.0)
+    countless = frame.iloc[1]
+    assert pd.isna(countless.location) and pd.isna(countless.country)
+    assert countless.geometry is None
+
+
+def test_latest_figures_keeps_the_newest_and_same_day_conflicts():
+    frame = figures_frame(
+        [
+            figure("United States", 800, date=dt.date(2023, 1, 5)),
+            figure("United States", 1100, article="a"),
+            figure("United States", 1000, article="b"),
+            figure("United States", None, date=dt.date(2023, 9, 9)),  # newer, but no count
+            figure("France", 1500),
+        ]
+    )
+    latest = latest_figures(frame)
+    us = latest[latest["actor"] == "United States"]
+    assert sorted(us["count"]) == [1000, 1100]
+    assert list(latest.loc[latest["actor"] == "France", "count"]) == [1500]
+
+
+def test_troop_presence_sums_latest_foreign_figures_present_or_departing():
+    frame = figures_frame(
+        [
+            figure("United States", 1100),
+            figure("France", 1500),
+            figure("Niger", 25000),  # domestic: not a foreign presence
+            figure("France", 2000, MALI, "departed"),
+            figure("France", 2400, MALI, "present", dt.date(2021, 1, 1)),  # older than departed
+            figure("United Nations", 13000, MALI, "departing"),  # no code: foreign everywhere
+        ]
+    )
+    countries = country_mentions(places_frame([]), load_countries(), {}, frame["country"])
+    presence = troop_presence(frame, countries).set_index("iso_a2")
+    assert set(presence.index) == {"NE", "ML"}  # drawn because they host figures
+    assert presence.loc["NE", "presence"] == 2600
+    assert presence.loc["NE", "presence_actors"] == "United States 1,100; France 1,500"
+    assert presence.loc["ML", "presence"] == 13000
+    assert presence.loc["ML", "presence_actors"] == "United Nations 13,000"
+    assert not presence.loc["NE", "touched"]
+
+
+def test_troop_presence_does_not_add_up_conflicting_reports():
+    frame = figures_frame(
+        [figure("United States", 1100), figure("United States", 1000, article="b")]
+    )
+    countries = country_mentions(places_frame([]), load_countries(), {}, ["NE"])
+    niger = troop_presence(frame, countries).set_index("iso_a2").loc["NE"]
+    assert niger.presence == 1100 and niger.presence_actors == "United States 1,000–1,100"
+
+
+def test_movements_frame_lines_run_from_origin_to_destination():
+    moved = movements_frame(
+        [
+            Movement("a", SEPT_8, "United States", "US", BASE_101, BASE_201, "Moved.", 0, 6),
+            Movement("a", SEPT_8, "United States", "US", None, BASE_201, "Arrived.", 7, 15),
+        ]
+    )
+    assert list(moved.columns) == [
+        "article", "date", "actor", "actor_code", "from", "to", "sentence", "geometry",
+    ]  # fmt: skip
+    assert len(moved) == 1  # no origin, no line
+    row = moved.iloc[0]
+    assert (row["from"], row["to"], row["sentence"]) == ("Air Base 101", "Air Base 201", "Moved.")
+    assert list(row.geometry.coords) == [(2.18, 13.48), (8.01, 16.95)]

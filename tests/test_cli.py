@@ -1,5 +1,6 @@
 """The whole build through the ``geomap`` command, on the seed and on hostile input."""
 
+import csv
 import json
 import re
 
@@ -102,6 +103,34 @@ def test_hostile_article_is_escaped_everywhere(tmp_path):
     assert len(re.findall(r"<script\b", html)) == len(re.findall(r"</script>", html))
 
 
+def test_seed_figures_csv_and_movements_geojson(seed_build):
+    with (seed_build / "figures.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == [
+        "article", "date", "actor", "actor_code", "count", "qualifier", "unit", "location",
+        "country", "status", "sentence",
+    ]  # fmt: skip
+    found = {(r["actor_code"], r["count"], r["country"]) for r in rows}
+    assert {("US", "1100", "NE"), ("FR", "1500", "NE")} <= found
+    moved = json.loads((seed_build / "movements.geojson").read_text())["features"]
+    assert [(f["properties"]["from"], f["properties"]["to"]) for f in moved] == [
+        ("Air Base 101", "Air Base 201")
+    ]
+    assert list(moved[0]["properties"]) == ["actor", "from", "to", "date", "sentence"]
+
+
+def test_seed_map_shows_troops_and_their_presence(seed_build):
+    html = (seed_build / "map.html").read_text()
+    assert "US 1,100" in html and "FR 1,500" in html
+    assert "Niger: 2,600 foreign troops" in html
+
+
+def test_figures_command_prints_a_table(capsys):
+    assert main(["figures", str(SEEDS)]) == 0
+    table = capsys.readouterr().out
+    assert re.search(r"United States\s+US\s+1100\s+exact\s+troops\s+Niger\s+NE\s+present", table)
+
+
 def test_places_command_prints_a_table(capsys):
     assert main(["places", str(SEEDS)]) == 0
     table = capsys.readouterr().out
@@ -131,7 +160,7 @@ def test_help_explains_commands(capsys):
         main(["--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    assert "build" in out and "places" in out and "geocode" in out
+    assert "build" in out and "places" in out and "geocode" in out and "figures" in out
 
 
 def test_geocode_command(capsys):

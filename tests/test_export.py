@@ -1,0 +1,81 @@
+import csv
+import datetime as dt
+import json
+
+from geomap.boundaries import figures_frame, movements_frame
+from geomap.export import figures_table, write_figures, write_movements
+from geomap.figures import Movement, TroopFigure
+from geomap.gazetteer import Place
+
+NIGER = Place("geonames:2440476", "Niger", "country", 17.7, 9.9, "NE", 0, 2440476, "geonames")
+BASE_101 = Place("geomap:b101", "Air Base 101", "facility", 13.48, 2.18, "NE", 0, None, "geomap")
+BASE_201 = Place("geomap:b201", "Air Base 201", "facility", 16.95, 8.01, "NE", 0, None, "geomap")
+
+
+def figure(article, date, count, start, sentence="S.", location=NIGER):
+    return TroopFigure(
+        article, date, "United States", "US", count, "exact", "troops", location, "present",
+        sentence, start, start + 5,
+    )  # fmt: skip
+
+
+FIGURES = [
+    figure("b", dt.date(2023, 9, 8), 1100, 0, 'Said "1,100", then left.'),
+    figure("a", dt.date(2023, 9, 8), None, 50, location=None),
+    figure("a", dt.date(2023, 9, 8), 900, 10),
+    figure("c", None, 5, 0),
+]
+
+
+def test_figures_csv_has_the_documented_columns_in_a_deterministic_order(tmp_path):
+    path = write_figures(figures_frame(FIGURES), tmp_path / "out" / "figures.csv")
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == [
+        "article", "date", "actor", "actor_code", "count", "qualifier", "unit", "location",
+        "country", "status", "sentence",
+    ]  # fmt: skip
+    # Undated first, then by date, article and sentence start.
+    assert [(r["article"], r["count"]) for r in rows] == [
+        ("c", "5"), ("a", "900"), ("a", ""), ("b", "1100"),
+    ]  # fmt: skip
+    assert rows[1]["date"] == "2023-09-08" and rows[0]["date"] == ""
+    assert rows[2]["location"] == "" and rows[2]["country"] == ""
+    assert rows[3]["sentence"] == 'Said "1,100", then left.'
+    assert rows[3]["location"] == "Niger" and rows[3]["country"] == "NE"
+
+
+def test_movements_geojson_lines_and_properties(tmp_path):
+    moved = movements_frame(
+        [Movement("a", dt.date(2023, 9, 8), "United States", "US", BASE_101, BASE_201, "M.", 0, 2)]
+    )
+    path = write_movements(moved, tmp_path / "movements.geojson")
+    (feature,) = json.loads(path.read_text(encoding="utf-8"))["features"]
+    assert feature["geometry"] == {
+        "type": "LineString",
+        "coordinates": [[2.18, 13.48], [8.01, 16.95]],
+    }
+    assert feature["properties"] == {
+        "actor": "United States",
+        "from": "Air Base 101",
+        "to": "Air Base 201",
+        "date": "2023-09-08",
+        "sentence": "M.",
+    }
+
+
+def test_empty_outputs_are_still_valid(tmp_path):
+    path = write_movements(movements_frame([]), tmp_path / "movements.geojson")
+    assert json.loads(path.read_text()) == {"type": "FeatureCollection", "features": []}
+    lines = write_figures(figures_frame([]), tmp_path / "figures.csv").read_text().splitlines()
+    assert lines == [
+        "article,date,actor,actor_code,count,qualifier,unit,location,country,status,sentence"
+    ]
+    assert figures_table(figures_frame([])) == "no troop figures found"
+
+
+def test_figures_table_shortens_sentences():
+    long = figure("a", dt.date(2023, 9, 8), 1100, 0, "word " * 40)
+    table = figures_table(figures_frame([long]))
+    assert "United States" in table and "1100" in table and "…" in table
+    assert max(len(line) for line in table.splitlines()) < 200
