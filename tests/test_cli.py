@@ -123,6 +123,9 @@ def test_seed_map_shows_troops_and_their_presence(seed_build):
     html = (seed_build / "map.html").read_text()
     assert "US 1,100" in html and "FR 1,500" in html
     assert "Niger: 2,600 foreign troops" in html
+    overlays = re.search(r"overlays\s*:\s*\{(.*?)\}", html, re.S).group(1)
+    for layer in ("Foreign troop presence", "Troop figures", "Movements"):
+        assert f'"{layer}"' in overlays, layer
 
 
 def test_figures_command_prints_a_table(capsys):
