@@ -5,7 +5,9 @@ From here on the pipeline works on GeoDataFrames in EPSG:4326.
 ``places`` frame (one row per distinct place, literal or associative):
     place_id, name, kind, country (ISO alpha-2 or None), role (literal if any mention
     is, else associative), mentions (int), geonameid (int or None), source,
-    resolution, confidence, quotes (tuple of (date, article id, sentence)), geometry.
+    resolution, confidence, quotes (tuple of (date, article id, sentence)),
+    articles (tuple of (article id, date, mentions in it), oldest first), first_date
+    (ISO date of the earliest dated mention, or None), geometry.
 
 ``countries`` frame (the countries the places touch, their neighbours, and the countries
 hosting troop figures):
@@ -51,6 +53,8 @@ PLACE_COLUMNS = [
     "resolution",
     "confidence",
     "quotes",
+    "articles",
+    "first_date",
 ]
 FIGURE_COLUMNS = [
     "article",
@@ -116,6 +120,8 @@ def places_frame(mentions: Iterable[Mention]) -> gpd.GeoDataFrame:
                 "resolution": best.resolution,
                 "confidence": best.confidence,
                 "quotes": quotes,
+                "articles": _per_article(group),
+                "first_date": min((m.date.isoformat() for m in group if m.date), default=None),
                 "geometry": point_geometry(place.lat, place.lon),
             }
         )
@@ -125,6 +131,16 @@ def places_frame(mentions: Iterable[Mention]) -> gpd.GeoDataFrame:
     frame["geonameid"] = frame["geonameid"].astype("Int64")
     frame["mentions"] = frame["mentions"].astype(int)
     return frame.sort_values(["mentions", "name"], ascending=[False, True], ignore_index=True)
+
+
+def _per_article(group: list[Mention]) -> tuple[tuple[str, str, int], ...]:
+    """(article id, ISO date or '', mentions) per article naming the place, oldest first."""
+    counts: dict[tuple[str, str], int] = {}
+    for m in group:
+        key = (m.article_id, m.date.isoformat() if m.date else "")
+        counts[key] = counts.get(key, 0) + 1
+    ordered = sorted(counts.items(), key=lambda item: (item[0][1], item[0][0]))
+    return tuple((article, date, n) for (article, date), n in ordered)
 
 
 def _place_role(group: list[Mention]) -> str:
