@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import re
+import shutil
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -71,6 +72,45 @@ def find_article_files(paths: Iterable[str | Path]) -> list[Path]:
         else:
             files.append(path)
     return list(dict.fromkeys(files))
+
+
+def add_to_corpus(files: Iterable[str | Path], corpus: Path) -> list[Path]:
+    """Copy article ``files`` into the ``corpus`` folder; return the new paths.
+
+    A file whose content the corpus already holds is skipped with a `GeomapWarning`;
+    a different file with a taken name is copied under a numbered name, so nothing
+    in the corpus is overwritten.
+    """
+    sources = find_article_files(files)
+    corpus.mkdir(parents=True, exist_ok=True)
+    held = {_sha256(p): p for p in find_article_files([corpus])}
+    added = []
+    for source in sources:
+        digest = _sha256(source)
+        if digest in held:
+            warnings.warn(
+                f"{source}: already in the corpus as {held[digest]}; skipped",
+                GeomapWarning,
+                stacklevel=2,
+            )
+            continue
+        target = _free_name(corpus / source.name)
+        shutil.copy2(source, target)
+        held[digest] = target
+        added.append(target)
+    return added
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _free_name(path: Path) -> Path:
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 def read_article(path: Path) -> Article | None:

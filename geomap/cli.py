@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from geomap import __version__
-from geomap.exceptions import GeomapError
+from geomap.exceptions import GeomapError, GeomapWarning
 
 log = logging.getLogger("geomap")
 
@@ -64,15 +66,50 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help=f"article files or folders (default: {DEFAULT_INPUT}/)",
     )
-    build.add_argument(
-        "--out",
-        type=Path,
-        default=DEFAULT_OUT,
-        metavar="DIR",
-        help=f"output folder (default: {DEFAULT_OUT}/)",
-    )
-    build.add_argument("--title", default="geomap", help="heading of the map's legend")
+    _build_options(build)
     build.set_defaults(run=_build)
+
+    add = commands.add_parser(
+        "add",
+        help="copy articles into the corpus folder and rebuild",
+        description="Copy FILEs into the corpus folder (refusing files whose content is "
+        "already there) and rebuild the map from the whole corpus; only the new articles "
+        "are processed.",
+    )
+    add.add_argument("files", nargs="+", type=Path, metavar="FILE", help="article files")
+    add.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_INPUT,
+        metavar="DIR",
+        help=f"corpus folder (default: {DEFAULT_INPUT}/)",
+    )
+    _build_options(add)
+    add.set_defaults(run=_add)
+
+    watch = commands.add_parser(
+        "watch",
+        help="rebuild whenever an article in a folder appears or changes",
+        description="Build once, then watch DIR and rebuild (incrementally) a moment after "
+        "files stop changing. Stop with Ctrl-C.",
+    )
+    watch.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_INPUT,
+        metavar="DIR",
+        help=f"folder to watch (default: {DEFAULT_INPUT}/)",
+    )
+    watch.add_argument(
+        "--delay",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="quiet time after the last change before rebuilding (default: 1)",
+    )
+    _build_options(watch)
+    watch.set_defaults(run=_watch)
 
     places = commands.add_parser(
         "places",
@@ -113,45 +150,131 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(level: int) -> None:
-    logging.basicConfig(
-        level={-1: logging.WARNING, 0: logging.INFO}.get(max(-1, min(level, 1)), logging.DEBUG),
-        format="geomap: %(message)s",
-        stream=sys.stderr,
+def _build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"output folder (default: {DEFAULT_OUT}/)",
+    )
+    parser.add_argument("--title", default="geomap", help="heading of the map's legend")
+    parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=0,
+        metavar="N",
+        help="processes for new articles (default: one per core when there are many)",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="ignore results kept from earlier builds and process every article again",
     )
 
 
-def _progress(done: int, total: int) -> None:
-    if total > 5 and (done == total or done % max(1, total // 20) == 0):
-        log.info("geoparsed %d/%d articles", done, total)
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = -1
+    if jobs < 0:
+        raise argparse.ArgumentTypeError(f"--jobs takes a whole number >= 0, not {value!r}")
+    return jobs
+
+
+def _setup_logging(level: int) -> None:
+    """Log to stderr as "geomap: …"; soft problems (`GeomapWarning`) become log warnings."""
+    chosen = {-1: logging.WARNING, 0: logging.INFO}.get(max(-1, min(level, 1)), logging.DEBUG)
+    logging.basicConfig(format="geomap: %(message)s", stream=sys.stderr)
+    log.setLevel(chosen)
+    warnings.simplefilter("always", GeomapWarning)
+    warnings.showwarning = _show_warning
+
+
+_default_show_warning = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, GeomapWarning):
+        log.warning(str(message))
+    else:
+        _default_show_warning(message, category, filename, lineno, file, line)
+
+
+class _ProgressBar:
+    """A tqdm bar for builds of more than a few articles; silent when stderr is no terminal."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self._bar is None:
+            quiet = total <= 5 or not sys.stderr.isatty()
+            self._bar = tqdm(total=total, unit="article", disable=quiet, leave=False)
+        self._bar.update(done - self._bar.n)
+        if done == total:
+            self._bar.close()
 
 
 def _build(args: argparse.Namespace) -> int:
-    from geomap.export import write_figures, write_map, write_movements, write_places
-    from geomap.pipeline import build
-    from geomap.render import render_map
+    _rebuild(args.paths, args)
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from geomap.articles import add_to_corpus
+
+    added = add_to_corpus(args.files, args.corpus)
+    log.info("added %d of %d file(s) to %s", len(added), len(args.files), args.corpus)
+    _rebuild([args.corpus], args)
+    return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from geomap.watch import watch
+
+    _rebuild([args.folder], args)
+    log.info("watching %s; Ctrl-C stops", args.folder)
+    watch(args.folder, lambda: _rebuild([args.folder], args, errors_only=True), delay=args.delay)
+    return 0
+
+
+def _rebuild(paths: list[Path], args: argparse.Namespace, *, errors_only: bool = False) -> None:
+    """Build from ``paths`` into ``args.out`` (incrementally) and write every output.
+
+    With ``errors_only`` (the watch loop) a `GeomapError` is logged, not raised, so a
+    half-saved article does not stop the watching.
+    """
+    from geomap.export import write_outputs
+    from geomap.gazetteer import default_gazetteer
+    from geomap.pipeline import build, results_version
+    from geomap.store import Store
 
     started = time.perf_counter()
-    result = build(args.paths, progress=_progress)
-    fmap = render_map(
-        result.places,
-        result.countries,
-        result.country_names,
-        figures=result.figures_frame,
-        movements=result.movements_frame,
-        title=args.title,
-    )
-    written = [
-        write_map(fmap, args.out / "map.html"),
-        write_places(result.places, args.out / "places.geojson"),
-        write_figures(result.figures_frame, args.out / "figures.csv"),
-        write_movements(result.movements_frame, args.out / "movements.geojson"),
-    ]
+    gazetteer = default_gazetteer()
+    try:
+        with Store(args.out, results_version(gazetteer), fresh=args.fresh) as store:
+            result = build(
+                paths,
+                gazetteer=gazetteer,
+                store=store,
+                jobs=args.jobs or os.cpu_count() or 1,
+                progress=_ProgressBar(),
+            )
+    except GeomapError as err:
+        if not errors_only:
+            raise
+        log.error("error: %s", err)
+        return
+    log.info(result.changes.summary())
+    written = write_outputs(result, args.out, title=args.title)
     literal = int((result.places["role"] == "literal").sum())
     log.info(
-        "articles: %d, mentions: %d, places: %d (%d literal), countries drawn: %d, "
-        "troop figures: %d, movements: %d",
-        len(result.articles),
+        "mentions: %d, places: %d (%d literal), countries drawn: %d, troop figures: %d, "
+        "movements: %d",
         len(result.mentions),
         len(result.places),
         literal,
@@ -162,7 +285,6 @@ def _build(args: argparse.Namespace) -> int:
     log.info("wrote %s in %.1f s", ", ".join(map(str, written)), time.perf_counter() - started)
     if result.warnings:
         log.info("%d warning(s) above", len(result.warnings))
-    return 0
 
 
 def _places(args: argparse.Namespace) -> int:

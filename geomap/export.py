@@ -15,6 +15,8 @@ import pandas as pd
 from shapely.geometry import mapping
 
 from geomap.boundaries import FIGURE_COLUMNS
+from geomap.pipeline import MapBuild
+from geomap.render import render_map
 
 #: The documented properties of places.geojson, in order.
 PLACE_PROPERTIES = ["name", "kind", "country", "role", "mentions", "geonameid", "source"]
@@ -22,6 +24,24 @@ PLACE_PROPERTIES = ["name", "kind", "country", "role", "mentions", "geonameid", 
 MOVEMENT_PROPERTIES = ["actor", "from", "to", "date", "sentence"]
 #: Sentences are cut to this many characters in the printed figures table.
 TABLE_SENTENCE = 60
+
+
+def write_outputs(result: MapBuild, out: Path, *, title: str = "geomap") -> list[Path]:
+    """Render ``result`` and write map.html, places.geojson, figures.csv, movements.geojson."""
+    fmap = render_map(
+        result.places,
+        result.countries,
+        result.country_names,
+        figures=result.figures_frame,
+        movements=result.movements_frame,
+        title=title,
+    )
+    return [
+        write_map(fmap, out / "map.html"),
+        write_places(result.places, out / "places.geojson"),
+        write_figures(result.figures_frame, out / "figures.csv"),
+        write_movements(result.movements_frame, out / "movements.geojson"),
+    ]
 
 
 def write_map(fmap: folium.Map, path: Path) -> Path:

@@ -6,14 +6,17 @@ hands the result to `geomap.render` and `geomap.export`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 
+from geomap import __version__
 from geomap.articles import Article, read_articles
 from geomap.boundaries import (
     country_mentions,
@@ -28,8 +31,11 @@ from geomap.exceptions import GeomapWarning
 from geomap.figures import Movement, TroopFigure, movements, troop_figures
 from geomap.gazetteer import Gazetteer, default_gazetteer
 from geomap.geoparse import Mention, geoparse
+from geomap.store import ArticleResult, Changes, Store
 
 log = logging.getLogger(__name__)
+#: Fewest articles per task handed to a worker process; below two chunks a pool costs more.
+MIN_CHUNK = 8
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class MapBuild:
     figures_frame: gpd.GeoDataFrame
     movements_frame: gpd.GeoDataFrame
     country_names: dict[str, str]
+    changes: Changes = field(default_factory=Changes)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -56,27 +63,103 @@ def build(
     paths: Iterable[str | Path],
     *,
     gazetteer: Gazetteer | None = None,
+    store: Store | None = None,
+    jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> MapBuild:
     """Read, geoparse, extract troop figures and join the articles under ``paths``.
 
-    Soft problems (an undated article, undecodable bytes) are collected as strings in
-    ``MapBuild.warnings`` instead of stopping the build.
+    With a ``store``, only new or changed articles are processed and the store is
+    brought up to date; ``jobs`` > 1 processes them in a pool of processes. Soft
+    problems (an undated article, undecodable bytes, an unreadable store) are
+    collected as strings in ``MapBuild.warnings`` instead of stopping the build.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GeomapWarning)
         articles = read_articles(paths)
         gazetteer = gazetteer or default_gazetteer()
-        mentions: list[Mention] = []
-        figures: list[TroopFigure] = []
-        moved: list[Movement] = []
+        changes = Changes(new=list(articles)) if store is None else store.compare(articles)
+        fresh = process_articles(changes.to_process, gazetteer, jobs=jobs, progress=progress)
+        if store is not None:
+            store.update(fresh, changes.removed)
+    by_path = {r.article.path: r for r in (*changes.unchanged, *fresh)}
+    results = [by_path[a.path] for a in articles]
+    soft = [str(w.message) for w in caught if issubclass(w.category, GeomapWarning)]
+    for message in soft:
+        log.warning(message)
+    return _join(results, gazetteer, changes, soft)
+
+
+def process_article(article: Article, gazetteer: Gazetteer) -> ArticleResult:
+    """Everything one article yields: a pure function of (article, gazetteer).
+
+    This is the unit a process pool (or, for archives beyond one machine, a Dask
+    cluster's ``client.map``) runs; nothing in it reads or writes shared state.
+    """
+    mentions = geoparse(article, gazetteer)
+    return ArticleResult(
+        article=article,
+        mentions=tuple(mentions),
+        figures=tuple(troop_figures(article, mentions, gazetteer)),
+        movements=tuple(movements(article, mentions, gazetteer)),
+    )
+
+
+def process_articles(
+    articles: Sequence[Article],
+    gazetteer: Gazetteer,
+    *,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ArticleResult]:
+    """`process_article` over ``articles``, in order, in ``jobs`` processes when worth it."""
+    total = len(articles)
+    if jobs <= 1 or total < 2 * MIN_CHUNK:
+        results = []
         for done, article in enumerate(articles, start=1):
-            found = geoparse(article, gazetteer)
-            mentions.extend(found)
-            figures.extend(troop_figures(article, found, gazetteer))
-            moved.extend(movements(article, found, gazetteer))
+            results.append(process_article(article, gazetteer))
             if progress:
-                progress(done, len(articles))
+                progress(done, total)
+        return results
+    chunk = max(MIN_CHUNK, total // (jobs * 8))
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_start_worker, initargs=(gazetteer,)
+    ) as pool:
+        results = []
+        for done, result in enumerate(pool.map(_work, articles, chunksize=chunk), start=1):
+            results.append(result)
+            if progress:
+                progress(done, total)
+        return results
+
+
+_worker_gazetteer: Gazetteer | None = None
+
+
+def _start_worker(gazetteer: Gazetteer) -> None:
+    global _worker_gazetteer
+    _worker_gazetteer = gazetteer
+
+
+def _work(article: Article) -> ArticleResult:
+    return process_article(article, _worker_gazetteer)
+
+
+def results_version(gazetteer: Gazetteer) -> str:
+    """What a stored result depends on besides its article: geomap's code and the gazetteer."""
+    digest = hashlib.sha256(__version__.encode())
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    return f"{__version__}-{digest.hexdigest()[:12]}-{gazetteer.version}"
+
+
+def _join(
+    results: list[ArticleResult], gazetteer: Gazetteer, changes: Changes, soft: list[str]
+) -> MapBuild:
+    """The join stage over every article's results: places, countries, figures, movements."""
+    mentions = [m for r in results for m in r.mentions]
+    figures = [f for r in results for f in r.figures]
+    moved = [m for r in results for m in r.movements]
     countries = load_countries()
     places = join_countries(places_frame(mentions), countries)
     figure_rows = figures_frame(figures)
@@ -85,11 +168,8 @@ def build(
         figure_rows, country_mentions(places, countries, gazetteer.neighbours, hosts)
     )
     names = dict(zip(countries["iso_a2"], countries["name"], strict=True))
-    soft = [str(w.message) for w in caught if issubclass(w.category, GeomapWarning)]
-    for message in soft:
-        log.warning(message)
     return MapBuild(
-        articles=articles,
+        articles=[r.article for r in results],
         mentions=mentions,
         figures=figures,
         movements=moved,
@@ -98,5 +178,6 @@ def build(
         figures_frame=figure_rows,
         movements_frame=movements_frame(moved),
         country_names=names,
+        changes=changes,
         warnings=soft,
     )

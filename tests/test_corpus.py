@@ -1,0 +1,178 @@
+"""Incremental builds of a corpus through the command line: add, change, delete, watch."""
+
+import csv
+import json
+import threading
+import time
+
+import pytest
+
+from geomap import pipeline
+from geomap.cli import main
+from geomap.store import STORE_NAME
+from geomap.watch import Debouncer, watch
+
+# Written for the tests, not copied from news.
+A1 = "date 2024-01-10\nThere were 500 Italian soldiers in Niamey last week."
+A2 = "date 2024-02-01\nFighting was reported near Gao in Mali."
+A3 = "date 2024-03-05\nAbout 300 German troops arrived in Kidal."
+
+
+def places(out):
+    data = json.loads((out / "places.geojson").read_text())
+    return {f["properties"]["name"]: f["properties"]["mentions"] for f in data["features"]}
+
+
+def figures(out):
+    with (out / "figures.csv").open(newline="", encoding="utf-8") as handle:
+        return {
+            (r["article"], r["actor"], r["count"], r["location"]) for r in csv.DictReader(handle)
+        }
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a1.txt").write_text(A1)
+    (folder / "a2.txt").write_text(A2)
+    return folder
+
+
+def build(corpus, out, *extra):
+    assert main(["build", str(corpus), "--out", str(out), *extra]) == 0
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The articles processed during a build (the serial path calls this per article)."""
+    seen = []
+    real = pipeline.process_article
+
+    def spy(article, gazetteer):
+        seen.append(article.id)
+        return real(article, gazetteer)
+
+    monkeypatch.setattr(pipeline, "process_article", spy)
+    return seen
+
+
+def test_adding_an_article_adds_exactly_its_places_and_figures(corpus, tmp_path, counted, caplog):
+    out = tmp_path / "out"
+    build(corpus, out)
+    before_places, before_figures = places(out), figures(out)
+    counted.clear()
+    (corpus / "a3.txt").write_text(A3)
+    build(corpus, out)
+    assert counted == ["a3"]
+    assert "articles: 3 (1 new, 0 changed, 2 unchanged, 0 removed)" in caplog.text
+    assert places(out) == {**before_places, "Kidal": 1}
+    assert figures(out) == before_figures | {("a3", "Germany", "300", "Kidal")}
+
+
+def test_changing_an_article_replaces_its_results(corpus, tmp_path, counted):
+    out = tmp_path / "out"
+    build(corpus, out)
+    assert ("a1", "Italy", "500", "Niamey") in figures(out)
+    counted.clear()
+    (corpus / "a1.txt").write_text(A1.replace("Niamey", "Agadez"))
+    build(corpus, out)
+    assert counted == ["a1"]
+    assert "Niamey" not in places(out) and places(out)["Agadez"] == 1
+    assert figures(out) == {("a1", "Italy", "500", "Agadez")}
+    assert {"Gao", "Mali"} <= set(places(out))
+
+
+def test_deleting_an_article_drops_its_results(corpus, tmp_path, caplog):
+    out = tmp_path / "out"
+    build(corpus, out)
+    (corpus / "a2.txt").unlink()
+    build(corpus, out)
+    assert "(0 new, 0 changed, 1 unchanged, 1 removed)" in caplog.text
+    assert set(places(out)) == {"Niamey"}
+
+
+def test_second_build_without_change_processes_nothing(corpus, tmp_path, counted, caplog):
+    out = tmp_path / "out"
+    build(corpus, out)
+    first = (out / "places.geojson").read_text()
+    counted.clear()
+    build(corpus, out)
+    assert counted == []
+    assert "articles: 2 (0 new, 0 changed, 2 unchanged, 0 removed)" in caplog.text
+    assert (out / "places.geojson").read_text() == first
+
+
+@pytest.mark.parametrize("damage", ["delete", "corrupt"])
+def test_lost_store_rebuilds_from_scratch_with_a_warning(corpus, tmp_path, counted, caplog, damage):
+    out = tmp_path / "out"
+    build(corpus, out)
+    first = (out / "places.geojson").read_text()
+    if damage == "delete":
+        (out / STORE_NAME).unlink()
+    else:
+        (out / STORE_NAME).write_bytes(b"\x00" * 4096)
+    counted.clear()
+    build(corpus, out)
+    assert sorted(counted) == ["a1", "a2"]
+    assert "processed again" in caplog.text
+    assert (out / "places.geojson").read_text() == first
+
+
+def test_a_pool_of_processes_gives_the_same_results(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(24):
+        (folder / f"n{i:02}.txt").write_text(A1 if i % 2 else A3)
+    build(folder, tmp_path / "one", "--jobs", "1")
+    build(folder, tmp_path / "two", "--jobs", "2")
+    assert places(tmp_path / "one") == places(tmp_path / "two") == {"Niamey": 12, "Kidal": 12}
+    assert figures(tmp_path / "one") == figures(tmp_path / "two")
+
+
+def test_add_copies_new_files_and_refuses_duplicates(corpus, tmp_path, caplog):
+    out, incoming = tmp_path / "out", tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "a3.txt").write_text(A3)
+    (incoming / "a1.txt").write_text("date 2024-04-01\nTroops left Gao.")  # a taken name
+    (incoming / "copy.txt").write_text(A2)  # content already in the corpus
+    assert main(["add", *map(str, sorted(incoming.iterdir())), "--corpus", str(corpus),
+                 "--out", str(out)]) == 0  # fmt: skip
+    assert sorted(p.name for p in corpus.iterdir()) == ["a1-2.txt", "a1.txt", "a2.txt", "a3.txt"]
+    assert (corpus / "a1.txt").read_text() == A1  # nothing overwritten
+    assert "already in the corpus" in caplog.text
+    assert "Kidal" in places(out)
+
+
+def test_debouncer_fires_once_after_a_quiet_spell():
+    now = [0.0]
+    debouncer = Debouncer(1.0, clock=lambda: now[0])
+    assert not debouncer.due()
+    debouncer.event()
+    now[0] = 0.5
+    debouncer.event()
+    now[0] = 1.4
+    assert not debouncer.due()  # only 0.9 s since the last event
+    now[0] = 1.6
+    assert debouncer.due()
+    assert not debouncer.due()  # once per burst
+
+
+def test_watch_rebuilds_after_a_new_article(tmp_path):
+    rebuilt, stop = [], threading.Event()
+    thread = threading.Thread(
+        target=watch, args=(tmp_path, lambda: rebuilt.append(time.monotonic())),
+        kwargs={"delay": 0.2, "poll": 0.05, "stop": stop},
+    )  # fmt: skip
+    thread.start()
+    try:
+        time.sleep(0.3)
+        (tmp_path / "new.txt").write_text(A3)
+        (tmp_path / "notes.json").write_text("{}")
+        deadline = time.monotonic() + 10
+        while not rebuilt and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert len(rebuilt) == 1

@@ -1,0 +1,89 @@
+import sqlite3
+
+import pytest
+
+from geomap.articles import read_article
+from geomap.exceptions import GeomapWarning
+from geomap.store import STORE_NAME, ArticleResult, Store
+
+
+def result(path):
+    return ArticleResult(read_article(path), (), (), ())
+
+
+@pytest.fixture
+def corpus(write):
+    return [write(f"c/{name}.txt", f"date 2024-01-0{i + 1} Text {name}.") for i, name in
+            enumerate("abc")]  # fmt: skip
+
+
+def test_first_build_is_all_new_then_all_unchanged(tmp_path, corpus):
+    articles = [read_article(p) for p in corpus]
+    with Store(tmp_path / "out", "v1") as store:
+        changes = store.compare(articles)
+        assert [a.id for a in changes.new] == ["a", "b", "c"]
+        store.update([ArticleResult(a, (), (), ()) for a in articles], changes.removed)
+    with Store(tmp_path / "out", "v1") as store:
+        again = store.compare(articles)
+    assert again.summary() == "articles: 3 (0 new, 0 changed, 3 unchanged, 0 removed)"
+    assert [r.article for r in again.unchanged] == articles
+
+
+def test_changed_removed_and_new_files(tmp_path, corpus, write):
+    with Store(tmp_path / "out", "v1") as store:
+        store.update([result(p) for p in corpus], [])
+    corpus[0].write_text("date 2024-01-01 Edited.")
+    corpus[1].unlink()
+    extra = write("c/d.txt", "date 2024-01-05 New.")
+    articles = [read_article(p) for p in (corpus[0], corpus[2], extra)]
+    with Store(tmp_path / "out", "v1") as store:
+        changes = store.compare(articles)
+    assert [a.id for a in changes.changed] == ["a"]
+    assert [a.id for a in changes.new] == ["d"]
+    assert [r.article.id for r in changes.unchanged] == ["c"]
+    assert changes.removed == [str(corpus[1].resolve())]
+
+
+def test_another_version_reprocesses_everything(tmp_path, corpus):
+    with Store(tmp_path / "out", "v1") as store:
+        store.update([result(p) for p in corpus], [])
+    with Store(tmp_path / "out", "v2") as store:
+        changes = store.compare([read_article(p) for p in corpus])
+    assert len(changes.changed) == 3 and not changes.unchanged
+
+
+def test_corrupt_store_starts_again_with_a_warning(tmp_path, corpus):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / STORE_NAME).write_bytes(b"this is not a database" * 100)
+    with pytest.warns(GeomapWarning, match="unreadable"), Store(out, "v1") as store:
+        changes = store.compare([read_article(p) for p in corpus])
+    assert len(changes.new) == 3
+
+
+def test_deleted_store_next_to_outputs_warns(tmp_path, corpus):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "places.geojson").write_text("{}")
+    with pytest.warns(GeomapWarning, match="missing"), Store(out, "v1") as store:
+        assert len(store.compare([read_article(p) for p in corpus]).new) == 3
+
+
+def test_damaged_row_redoes_that_article_only(tmp_path, corpus):
+    with Store(tmp_path / "out", "v1") as store:
+        store.update([result(p) for p in corpus], [])
+    db = sqlite3.connect(tmp_path / "out" / STORE_NAME)
+    with db:
+        db.execute("UPDATE results SET result = ? WHERE path LIKE '%b.txt'", (b"garbage",))
+    db.close()
+    with pytest.warns(GeomapWarning, match="b.txt"), Store(tmp_path / "out", "v1") as store:
+        changes = store.compare([read_article(p) for p in corpus])
+    assert [a.id for a in changes.changed] == ["b"] and len(changes.unchanged) == 2
+
+
+def test_fresh_discards_without_warning(tmp_path, corpus, recwarn):
+    with Store(tmp_path / "out", "v1") as store:
+        store.update([result(p) for p in corpus], [])
+    with Store(tmp_path / "out", "v1", fresh=True) as store:
+        assert len(store.compare([read_article(p) for p in corpus]).new) == 3
+    assert not [w for w in recwarn if issubclass(w.category, GeomapWarning)]
