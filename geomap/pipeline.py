@@ -87,7 +87,7 @@ def build(
     soft = [str(w.message) for w in caught if issubclass(w.category, GeomapWarning)]
     for message in soft:
         log.warning(message)
-    return _join(results, gazetteer, changes, soft)
+    return join_results(results, gazetteer, changes, soft)
 
 
 def process_article(article: Article, gazetteer: Gazetteer) -> ArticleResult:
@@ -153,8 +153,11 @@ def results_version(gazetteer: Gazetteer) -> str:
     return f"{__version__}-{digest.hexdigest()[:12]}-{gazetteer.version}"
 
 
-def _join(
-    results: list[ArticleResult], gazetteer: Gazetteer, changes: Changes, soft: list[str]
+def join_results(
+    results: list[ArticleResult],
+    gazetteer: Gazetteer,
+    changes: Changes | None = None,
+    soft: list[str] | None = None,
 ) -> MapBuild:
     """The join stage over every article's results: places, countries, figures, movements."""
     mentions = [m for r in results for m in r.mentions]
@@ -178,6 +181,6 @@ def _join(
         figures_frame=figure_rows,
         movements_frame=movements_frame(moved),
         country_names=names,
-        changes=changes,
-        warnings=soft,
+        changes=changes or Changes(),
+        warnings=soft or [],
     )

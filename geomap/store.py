@@ -138,13 +138,17 @@ class Store:
         return changes
 
     def _load(self, articles: Sequence[Article]) -> list[ArticleResult | None]:
-        results = []
-        for article in articles:
-            (blob,) = self._db.execute(
-                "SELECT result FROM results WHERE path = ?", (_key(article),)
-            ).fetchone()
+        """The stored results of ``articles`` (None where a row cannot be read back)."""
+        wanted = {_key(a): a for a in articles}
+        blobs = {
+            path: blob
+            for path, blob in self._db.execute("SELECT path, result FROM results")
+            if path in wanted
+        }
+        results: list[ArticleResult | None] = []
+        for key, article in wanted.items():
             try:
-                result = pickle.loads(blob)
+                result = pickle.loads(blobs[key])
             except Exception as err:  # a damaged row: redo that article only
                 warnings.warn(
                     f"stored result of {article.path} unreadable ({err}); processing it again",
@@ -152,11 +156,12 @@ class Store:
                     stacklevel=3,
                 )
                 result = None
-            results.append(result if isinstance(result, ArticleResult) else None)
-        # The stored Article keeps its old path when the same file is read via another path.
-        return [
-            r if r is None else _with_article(r, a) for r, a in zip(results, articles, strict=True)
-        ]
+            if isinstance(result, ArticleResult):
+                # Keep the Article as read now: the same file may come by another path.
+                results.append(_with_article(result, article))
+            else:
+                results.append(None)
+        return results
 
     def update(self, results: Iterable[ArticleResult], removed: Iterable[str]) -> None:
         """Save new results and forget removed articles, in one transaction."""

@@ -1,0 +1,79 @@
+"""Full build of a 1,000-article corpus vs the rebuild after adding one article, in one run.
+
+Goal (issue "Many articles"): the rebuild takes at most 10 % of the full build and at
+most 2 s. Both are measured the same way: the build through the public API into an
+output folder with its store (read, process what changed, join, render, write), in
+one warm process; then, for reference, as `geomap build` commands (Python start-up and
+imports included).
+
+Run: .venv/bin/python bench/bench_rebuild.py [--articles 1000] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from corpus import make_corpus
+
+from geomap.export import write_outputs
+from geomap.gazetteer import default_gazetteer
+from geomap.pipeline import build, results_version
+from geomap.store import Store
+
+EXTRA = "date 2024-06-01\nAbout 700 Italian troops arrived in Agadez, officials in Niamey said.\n"
+
+
+def build_once(corpus: Path, out: Path, jobs: int) -> tuple[float, str]:
+    gazetteer = default_gazetteer()
+    start = time.perf_counter()
+    with Store(out, results_version(gazetteer)) as store:
+        result = build([corpus], gazetteer=gazetteer, store=store, jobs=jobs)
+    write_outputs(result, out)
+    return time.perf_counter() - start, result.changes.summary()
+
+
+def command(corpus: Path, out: Path, jobs: int) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "geomap", "-q", "build", str(corpus), "--out", str(out),
+         "--jobs", str(jobs)],
+        check=True,
+    )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    default_gazetteer()  # warm, as on any machine after the first run
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus, out = Path(tmp) / "corpus", Path(tmp) / "out"
+        make_corpus(corpus, args.articles)
+        full, summary = build_once(corpus, out, args.jobs)
+        print(f"full build      {full:7.2f} s   {summary}")
+        (corpus / "extra.txt").write_text(EXTRA)
+        rebuild, summary = build_once(corpus, out, args.jobs)
+        print(f"rebuild (+1)    {rebuild:7.2f} s   {summary}")
+        print(f"rebuild / full  {rebuild / full:7.1%}   (goal: <= 10 % and <= 2 s)")
+
+        shutil.rmtree(out)
+        (corpus / "extra.txt").unlink()
+        full_cmd = command(corpus, out, args.jobs)
+        (corpus / "extra.txt").write_text(EXTRA)
+        rebuild_cmd = command(corpus, out, args.jobs)
+        print(f"as commands: full {full_cmd:.2f} s, rebuild {rebuild_cmd:.2f} s, "
+              f"ratio {rebuild_cmd / full_cmd:.1%} (includes Python start-up and imports)")  # fmt: skip
+        print(f"map.html: {(out / 'map.html').stat().st_size / 1e6:.2f} MB")
+
+
+if __name__ == "__main__":
+    main()
