@@ -17,6 +17,7 @@ test: $(VENV)/.installed-test  ## install test needs and run the tests and the l
 
 bench: $(VENV)/.installed  ## print the benchmarks' measurements
 	$(BIN)/python bench/bench_gazetteer.py
+	$(BIN)/python bench/bench_map.py
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -34,6 +34,7 @@ def write_outputs(result: MapBuild, out: Path, *, title: str = "geomap") -> list
         result.country_names,
         figures=result.figures_frame,
         movements=result.movements_frame,
+        titles={a.id: a.title for a in result.articles},
         title=title,
     )
     return [

@@ -83,11 +83,20 @@ class Gazetteer:
         self.neighbours: dict[str, tuple[str, ...]] = index["neighbours"]
         self.not_places: frozenset[str] = frozenset(index["not_places"])
         self.max_name_words: int = index["max_name_words"]
+        self._made: dict[int, Place] = {}
 
     def __len__(self) -> int:
         return len(self._names)
 
     def place(self, index: int) -> Place:
+        """The place at ``index``; the same object each time, so results that name a
+        place often share it (smaller stores, faster loads)."""
+        place = self._made.get(index)
+        if place is None:
+            place = self._made[index] = self._make_place(index)
+        return place
+
+    def _make_place(self, index: int) -> Place:
         gid = self._geonameid[index]
         curated = self._curated.get(index)
         return Place(

@@ -8,6 +8,7 @@ fallback to the gazetteer, so a failing service never breaks a build.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -28,7 +29,7 @@ USER_AGENT = "geomap (https://pypi.org/project/geomap)"
 
 def place_location(place: Place) -> Location:
     """A gazetteer place as a geopy `Location`; ``raw`` keeps the place's fields."""
-    return Location(place.name, (place.lat, place.lon), dict(vars(place)))
+    return Location(place.name, (place.lat, place.lon), dataclasses.asdict(place))
 
 
 class GazetteerGeocoder(Geocoder):

@@ -1,32 +1,45 @@
-"""The folium map: one function per layer, a legend and a layer control.
+"""The folium map: one function per layer, a legend, a layer control and a time slider.
 
-`render_map` builds and returns a `folium.Map`; it writes nothing. Every piece of
-text that came from an article reaches the HTML through `escape_text`.
+`render_map` builds and returns a `folium.Map`; it writes nothing. This module decides
+what each layer draws; `geomap.popups` writes the text (every article string through
+`escape_text`) and `geomap.timeline` makes the GeoJSON layers and the time slider.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import math
 import statistics
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import folium
 import geopandas as gpd
 import pandas as pd
 from branca.element import MacroElement, Template
+from shapely.geometry import Point
 
-from geomap.boundaries import date_key, latest_figures
+from geomap.boundaries import date_key
+from geomap.popups import (
+    ArticleNames,
+    Record,
+    country_popup,
+    escape_text,
+    figure_label,
+    figures_popup,
+    grouped,
+    movement_popup,
+    place_popup,
+)
+from geomap.timeline import BIND_TEXT, Period, add_time_slider, feature, feature_layer, shown
 
 #: Class breaks and colours for countries shaded by mentions (0 = neighbour only).
 SHADES = ((1, "#fee8c8"), (3, "#fdbb84"), (10, "#fc8d59"), (30, "#e34a33"), (math.inf, "#b30000"))
 NEIGHBOUR = "#f0f0f0"
 PLACE_COLOUR = "#2b5d9b"
 ASSOCIATIVE_COLOUR = "#7a7a7a"
-MAX_QUOTES = 5
 #: Sequential colours of the foreign troop presence choropleth, light to dark.
 PRESENCE_COLOURS = ("#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f")
 #: Actor colours, fixed per actor by a checksum of its name; no purple, which is presence's.
@@ -36,45 +49,18 @@ ACTOR_COLOURS = (
 NO_COUNT_COLOUR = "#555555"
 MAX_FIGURE_RADIUS = 30.0
 MIN_FIGURE_RADIUS = 4.0
-#: How a label and a circle mark a figure that is not simply "present".
-STATUS_WORDS = {
-    "present": "",
-    "arriving": "(arriving)",
-    "departing": "(leaving)",
-    "departed": "(left)",
-    "planned": "(planned)",
-}
-QUALIFIER_WORDS = {
-    "exact": "",
-    "approx": "about",
-    "more_than": "more than",
-    "fewer_than": "fewer than",
-    "up_to": "up to",
-}
-
-_JS_UNSAFE = str.maketrans(
-    {
-        "`": "&#96;",
-        "$": "&#36;",
-        "\\": "&#92;",
-        "{": "&#123;",
-        "}": "&#125;",
-        "\n": " ",
-        "\r": " ",
-        "\u2028": " ",
-        "\u2029": " ",
-    }
-)
+FACILITY_ICON = '<div class="geomap-facility">&#9992;</div>'
 
 
-def escape_text(text: object) -> str:
-    """Make article-derived text inert in folium's HTML *and* JavaScript contexts.
+@dataclass(frozen=True)
+class LayerContext:
+    """What the point and line layers need besides their rows."""
 
-    HTML-escapes ``< > & " '`` and turns the characters that act inside a JavaScript
-    template literal (backtick, ``$``, backslash, braces) and line separators into
-    entities, because folium pastes popup and tooltip HTML into template literals.
-    """
-    return html.escape(str(text), quote=True).translate(_JS_UNSAFE)
+    country_names: Mapping[str, str]
+    #: Article id → its name in popups (an `ArticleNames`).
+    article_names: Mapping[str, str]
+    #: The time slider's dates; None without a slider.
+    period: Period | None
 
 
 def render_map(
@@ -84,63 +70,118 @@ def render_map(
     *,
     figures: gpd.GeoDataFrame | None = None,
     movements: gpd.GeoDataFrame | None = None,
+    titles: Mapping[str, str] | None = None,
     title: str = "geomap",
 ) -> folium.Map:
     """The layered map of ``places`` over ``countries`` (frames as in `geomap.boundaries`).
 
     The troop layers are drawn from ``figures`` and ``movements`` when given, and the
     presence choropleth when ``countries`` went through `geomap.boundaries.troop_presence`.
+    ``titles`` (article id → title) name the articles in popups; an id stands in for a
+    missing title. When the articles have more than one date, a time slider shows the
+    point and line layers as of a chosen date; it opens at the newest, showing everything.
     """
+    article_names = ArticleNames(titles or {})
+    figure_rows, moves = _records(figures), _records(movements)
+    located = [f for f in figure_rows if f["geometry"] is not None]
+    cited = (day for articles in places["articles"] for _, day, _ in articles if day)
+    dated = (r["date"] for r in [*figure_rows, *moves] if isinstance(r["date"], dt.date))
+    period = Period.spanning([*map(dt.date.fromisoformat, cited), *dated])
     fmap = folium.Map(location=[15, 5], zoom_start=4, tiles="OpenStreetMap", control_scale=True)
+    if "presence" not in countries:  # not through troop_presence: no troops to shade
+        countries = countries.assign(presence=0, presence_actors="")
+    countries = countries.assign(popup=country_popups(countries, figure_rows, article_names))
     add_countries_layer(fmap, countries)
-    presence = countries.get("presence", pd.Series(0, index=countries.index))
-    hosting = countries[presence > 0]
-    classes = presence_classes(presence[presence > 0])
+    hosting = countries[countries["presence"] > 0]
+    classes = presence_classes(hosting["presence"])
     add_presence_layer(fmap, hosting, classes)
     literal = places[places["role"] == "literal"]
-    add_regions_layer(fmap, literal[literal["kind"] == "region"], country_names)
-    add_places_layer(fmap, literal[~literal["kind"].isin(["region", "facility"])], country_names)
-    add_facilities_layer(fmap, literal[literal["kind"] == "facility"], country_names)
-    add_associative_layer(fmap, places[places["role"] == "associative"], country_names)
-    actors: list[str] = []
-    has_figures = figures is not None and not figures.geometry.isna().all()
-    if has_figures:
-        actors += add_figures_layer(fmap, figures)
-    has_movements = movements is not None and not movements.empty
-    if has_movements:
-        add_movements_layer(fmap, movements)
-        actors += list(movements["actor"])
+    context = LayerContext(country_names, article_names, period)
+    layers = [
+        add_regions_layer(fmap, literal[literal["kind"] == "region"], context),
+        add_places_layer(fmap, literal[~literal["kind"].isin(["region", "facility"])], context),
+        add_facilities_layer(fmap, literal[literal["kind"] == "facility"], context),
+        add_associative_layer(fmap, places[places["role"] == "associative"], context),
+    ]
+    if located:
+        layers.append(add_figures_layer(fmap, located, context))
+    if moves:
+        layers.append(add_movements_layer(fmap, moves, context))
+    actors = [f["actor"] for f in located if f["count"] is not None] + [m["actor"] for m in moves]
     Legend(
         title,
         has_associative=bool((places["role"] == "associative").any()),
         presence=[(label, colour) for _, label, colour in classes],
         actors=[(escape_text(actor), actor_colour(actor)) for actor in dict.fromkeys(actors)],
-        has_figures=has_figures,
-        has_movements=has_movements,
+        has_figures=bool(located),
+        has_movements=bool(moves),
+        period=period,
     ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
+    if period is not None:
+        add_time_slider(fmap, layers, period)
     _frame(fmap, places)
     return fmap
 
 
+def _first_day(records: Iterable[Record]) -> dt.date | None:
+    """The oldest date of ``records``; None when one of them is undated (shown from the start)."""
+    first = min(date_key(r["date"]) for r in records)
+    return None if first == dt.date.min else first
+
+
+def _records(frame: gpd.GeoDataFrame | None) -> list[dict]:
+    """A frame's rows as dicts, missing values as None (pandas' NA and NaN are truthy)."""
+    if frame is None:
+        return []
+    plain = pd.DataFrame(frame).astype(object)
+    return plain.where(plain.notna(), None).to_dict("records")
+
+
+def country_popups(
+    countries: gpd.GeoDataFrame, figures: Iterable[Record], article_names: Mapping[str, str]
+) -> list[str]:
+    """Each country's popup, empty for a neighbour with no troop figures (no popup)."""
+    here = grouped((f for f in figures if f["country"]), "country")
+    return [
+        country_popup(name, int(mentions), here.get(code, ()), article_names)
+        if touched or code in here
+        else ""
+        for code, name, mentions, touched in zip(
+            countries["iso_a2"],
+            countries["name"],
+            countries["mentions"],
+            countries["touched"],
+            strict=True,
+        )
+    ]
+
+
 def add_countries_layer(fmap: folium.Map, countries: gpd.GeoDataFrame) -> None:
-    """Countries the articles touch, shaded by mentions; their neighbours in grey."""
+    """Countries the articles touch, shaded by mentions; their neighbours in grey.
+
+    This layer answers the pointer for the presence layer above it too: its tooltip
+    gives a country's foreign troops, its popup the troop figures reported there.
+    """
     if countries.empty:
         return
-    frame = countries.assign(
-        label=[
-            escape_text(f"{name}: {count} mention{'s' * (count != 1)}" if touched else name)
-            for name, count, touched in zip(
-                countries["name"], countries["mentions"], countries["touched"], strict=True
-            )
-        ],
-        fill=[
-            shade(c) if t else NEIGHBOUR
-            for c, t in zip(countries["mentions"], countries["touched"], strict=True)
-        ],
-    )[["iso_a2", "label", "fill", "geometry"]]
+    rows = zip(
+        countries["iso_a2"], countries["name"], countries["mentions"], countries["touched"],
+        countries["presence"], countries["presence_actors"], countries["popup"],
+        countries.geometry, strict=True,
+    )  # fmt: skip
+    features = [
+        feature(
+            geometry,
+            iso_a2=code,
+            tooltip=escape_text(_country_tooltip(name, mentions, touched, troops, who)),
+            popup=popup or None,
+            fill=shade(mentions) if touched else NEIGHBOUR,
+        )
+        for code, name, mentions, touched, troops, who, popup, geometry in rows
+    ]
     folium.GeoJson(
-        frame,
+        {"type": "FeatureCollection", "features": features},
         name="Countries (shaded by mentions)",
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
@@ -149,9 +190,17 @@ def add_countries_layer(fmap: folium.Map, countries: gpd.GeoDataFrame) -> None:
             "fillOpacity": 0.6,
         },
         highlight_function=lambda f: {"weight": 2, "color": "#333333"},
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        on_each_feature=BIND_TEXT,
         smooth_factor=1.5,
     ).add_to(fmap)
+
+
+def _country_tooltip(name: str, mentions: int, touched: bool, troops: int, actors: str) -> str:
+    """Like "Niger: 2,600 foreign troops (United States 1,100; France 1,500) · 9 mentions"."""
+    parts = [f"{troops:,} foreign troops ({actors})"] if troops else []
+    if touched:
+        parts.append(f"{mentions} mention{'s' * (mentions != 1)}")
+    return f"{name}: {' · '.join(parts)}" if parts else name
 
 
 def shade(mentions: int) -> str:
@@ -205,29 +254,29 @@ def _ramp(n: int) -> list[str]:
 def add_presence_layer(
     fmap: folium.Map, hosting: gpd.GeoDataFrame, classes: list[tuple[int, str, str]]
 ) -> None:
-    """Countries with foreign troops, shaded by their number (the ``classes``)."""
+    """Countries with foreign troops, shaded by their number (the ``classes``).
+
+    Only shading: the pointer goes through to the countries layer below, whose tooltip
+    and popup tell the troops, so the long popups are in the page once.
+    """
     if hosting.empty:
         return
-    frame = hosting.assign(
-        label=[
-            escape_text(f"{name}: {count:,} foreign troops ({actors})")
-            for name, count, actors in zip(
-                hosting["name"], hosting["presence"], hosting["presence_actors"], strict=True
-            )
-        ],
-        fill=[next(c for limit, _, c in classes if v <= limit) for v in hosting["presence"]],
-    )[["iso_a2", "label", "fill", "geometry"]]
+    features = [
+        feature(geometry, iso_a2=code, fill=next(c for limit, _, c in classes if v <= limit))
+        for code, v, geometry in zip(
+            hosting["iso_a2"], hosting["presence"], hosting.geometry, strict=True
+        )
+    ]
     layer = folium.FeatureGroup(name="Foreign troop presence")
     folium.GeoJson(
-        frame,
+        {"type": "FeatureCollection", "features": features},
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
             "color": "#3f007d",
             "weight": 1.5,
             "fillOpacity": 0.75,
         },
-        highlight_function=lambda f: {"weight": 3},
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        interactive=False,
         smooth_factor=1.5,
     ).add_to(layer)
     layer.add_to(fmap)
@@ -238,55 +287,124 @@ def actor_colour(actor: str) -> str:
     return ACTOR_COLOURS[zlib.crc32(actor.encode("utf-8")) % len(ACTOR_COLOURS)]
 
 
-def add_figures_layer(fmap: folium.Map, figures: gpd.GeoDataFrame) -> list[str]:
-    """A circle per actor and location, area ∝ its latest count, labelled like "US 1,100".
+def add_figures_layer(
+    fmap: folium.Map, figures: list[Record], context: LayerContext
+) -> folium.GeoJson:
+    """A circle per actor and location, area ∝ its count, labelled like "US 1,100".
 
-    Figures without a number are never drawn as zero: they are listed in the popups of
-    their location, and a location with only such figures gets a small neutral marker.
-    Figures without a location are not drawn. Returns the actors drawn, for the legend.
+    ``figures`` are records of located figures. A circle stands for the actor's figures
+    of one date and is shown from that date until a newer figure of the same actor at
+    the same location replaces it, so the newest date shows the latest figures.
+    Figures without a number are never drawn as zero (see `_location_features`).
     """
-    located = figures[~figures.geometry.isna()]
-    latest = latest_figures(located, by=("actor", "location"))
-    largest = int(latest["count"].max()) if not latest.empty else 1
-    layer = folium.FeatureGroup(name="Troop figures")
-    for location, here in located.groupby("location", sort=False):
-        newest = latest[latest["location"] == location]
-        sizes = newest.groupby("actor", sort=False)["count"].max().sort_values(ascending=False)
-        countless = here[~here["actor"].isin(sizes.index)]
-        where = _location(here.iloc[0])
-        if sizes.empty:
-            folium.CircleMarker(
-                location=where, radius=MIN_FIGURE_RADIUS, color=NO_COUNT_COLOUR, weight=2,
-                fill=True, fill_color="#ffffff", fill_opacity=0.9,
-                popup=_figures_popup(f"Troops in {location}", countless, countless[:0]),
+    largest = max((f["count"] for f in figures if f["count"] is not None), default=1)
+    features = []
+    for location, here in grouped(figures, "location").items():
+        features += _location_features(location, here, largest, context)
+    return feature_layer(fmap, "Troop figures", features, context.period)
+
+
+def _location_features(
+    location: str,
+    here: list[Record],
+    largest: int,
+    context: LayerContext,
+) -> list[dict]:
+    """The circles and labels of each actor at one location, and its number-less marker.
+
+    Labels stack to the right of the widest circle in the order of the newest counts,
+    largest first, and keep their line as the date changes. The figures without a
+    number of actors never counted here get a small white marker listing them.
+    """
+    by_actor = grouped(here, "actor")
+    counted = {
+        actor: [f for f in rows if f["count"] is not None]
+        for actor, rows in by_actor.items()
+        if any(f["count"] is not None for f in rows)
+    }
+    newest = {actor: _newest_day(rows) for actor, rows in counted.items()}
+    order = sorted(counted, key=lambda actor: -max(f["count"] for f in newest[actor]))
+    radii = [figure_radius(f["count"], largest) for rows in counted.values() for f in rows]
+    widest = max(radii, default=0)
+    features = []
+    for line, actor in enumerate(order):
+        rows = by_actor[actor]
+        features += _actor_features(actor, location, rows, (line, widest), largest, context)
+    countless = [f for actor, rows in by_actor.items() if actor not in counted for f in rows]
+    if countless:
+        features.append(
+            feature(
+                here[0]["geometry"],
+                style={
+                    "radius": MIN_FIGURE_RADIUS,
+                    "color": NO_COUNT_COLOUR,
+                    "weight": 2,
+                    "fill": True,
+                    "fillColor": "#ffffff",
+                    "fillOpacity": 0.9,
+                },
+                popup=figures_popup(f"Troops in {location}", countless, context.article_names),
                 tooltip=escape_text(f"{location}: troops, number not given"),
-            ).add_to(layer)  # fmt: skip
-            continue
-        radii = {actor: figure_radius(int(n), largest) for actor, n in sizes.items()}
-        for line, (actor, radius) in enumerate(radii.items()):
-            mine = newest[newest["actor"] == actor]
-            label = escape_text(figure_label(mine))
-            gone = (mine["status"] == "departed").all()
-            folium.CircleMarker(
-                location=where, radius=radius, color=actor_colour(actor), weight=2,
-                dash_array="4 4" if gone else None, fill=True, fill_opacity=0.05 if gone else 0.35,
-                popup=_figures_popup(
-                    f"{actor} in {location}", here[here["actor"] == actor], countless
-                ),
+                **shown(context.period, _first_day(countless)),
+            )
+        )
+    return features
+
+
+def _actor_features(
+    actor: str,
+    location: str,
+    rows: list[Record],
+    place: tuple[int, float],
+    largest: int,
+    context: LayerContext,
+) -> list[dict]:
+    """A labelled circle for each date the actor's count at the location changed.
+
+    ``place`` is the label's (line, widest circle's radius). A circle's popup lists what
+    was reported while it stood, figures without a number included.
+    """
+    line, widest = place
+    dated = [(date_key(f["date"]), f) for f in rows]
+    days = sorted({day for day, f in dated if f["count"] is not None})
+    colour = actor_colour(actor)
+    features = []
+    for i, day in enumerate(days):
+        until = days[i + 1] if i + 1 < len(days) else None
+        newest = [f for d, f in dated if d == day and f["count"] is not None]
+        since = dt.date.min if i == 0 else day
+        reported = [f for d, f in dated if since <= d and (until is None or d < until)]
+        label = escape_text(figure_label(newest))
+        gone = all(f["status"] == "departed" for f in newest)
+        when = shown(context.period, None if day == dt.date.min else day, until)
+        features.append(
+            feature(
+                rows[0]["geometry"],
+                style={
+                    "radius": figure_radius(max(f["count"] for f in newest), largest),
+                    "color": colour,
+                    "weight": 2,
+                    "fill": True,
+                    "fillOpacity": 0.05 if gone else 0.35,
+                    **({"dashArray": "4 4"} if gone else {}),
+                },
+                label={
+                    "html": f'<div class="geomap-figure" style="color: {colour}">{label}</div>',
+                    "iconSize": [200, 18],
+                    "iconAnchor": [-(widest + 3), 9 - 18 * line],
+                },
+                popup=figures_popup(f"{actor} in {location}", reported, context.article_names),
                 tooltip=label,
-            ).add_to(layer)  # fmt: skip
-            folium.Marker(
-                location=where,
-                icon=folium.DivIcon(
-                    html=f'<div class="geomap-figure" style="color: {actor_colour(actor)}">'
-                    f"{label}</div>",
-                    icon_size=(200, 18),
-                    icon_anchor=(-(max(radii.values()) + 3), 9 - 18 * line),
-                ),
-                interactive=False,
-            ).add_to(layer)
-    layer.add_to(fmap)
-    return list(latest["actor"])
+                **when,
+            )
+        )
+    return features
+
+
+def _newest_day(figures: list[Record]) -> list[Record]:
+    """The figures of the newest date among ``figures`` (several when reports disagree)."""
+    newest = max(date_key(f["date"]) for f in figures)
+    return [f for f in figures if date_key(f["date"]) == newest]
 
 
 def figure_radius(count: int, largest: int) -> float:
@@ -294,90 +412,46 @@ def figure_radius(count: int, largest: int) -> float:
     return round(max(MIN_FIGURE_RADIUS, MAX_FIGURE_RADIUS * math.sqrt(count / largest)), 1)
 
 
-def figure_label(newest: pd.DataFrame) -> str:
-    """Label of an actor's newest figures at a location, like "US 1,100".
+def add_movements_layer(
+    fmap: folium.Map, movements: list[Record], context: LayerContext
+) -> folium.GeoJson:
+    """A dashed line per movement, origin → destination, with an arrowhead at the destination.
 
-    Shows the qualifier and status ("FR more than 2,000 (left)"), and a range when
-    same-day reports disagree.
+    Reports of the same actor moving between the same places share one line, shown
+    from the first report on; its popup lists them all.
     """
-    first = newest.iloc[0]
-    who = first["actor_code"] if pd.notna(first["actor_code"]) else first["actor"]
-    counts = sorted(set(newest["count"]))
-    if len(counts) > 1:
-        amount = f"{counts[0]:,}–{counts[-1]:,}"
-    else:
-        amount = f"{QUALIFIER_WORDS.get(first['qualifier'], '')} {counts[0]:,}"
-    statuses = set(newest["status"])
-    status = STATUS_WORDS.get(first["status"], "") if len(statuses) == 1 else ""
-    return " ".join(f"{who} {amount} {status}".split())
-
-
-def _figures_popup(heading: str, history: pd.DataFrame, countless: pd.DataFrame) -> folium.Popup:
-    """The figures reported for one actor at a location, newest first, quoting each sentence."""
-    body = f"<h4>{escape_text(heading)}</h4><ul>{_figure_items(history)}</ul>"
-    if not countless.empty:
-        body += f"<p>Also reported here, without a number:</p><ul>{_figure_items(countless)}</ul>"
-    html_ = folium.Html(f'<div class="geomap-popup">{body}</div>', script=True)
-    return folium.Popup(html_, max_width=360)
-
-
-def _figure_items(figures: pd.DataFrame) -> str:
-    records = sorted(figures.to_dict("records"), key=lambda r: date_key(r["date"]), reverse=True)
-    return "".join(
-        f"<li><b>{_day_text(r['date'])}</b> &middot; "
-        f"{escape_text(_amount(r))} &middot; {escape_text(r['article'])}: "
-        f"&ldquo;{escape_text(r['sentence'])}&rdquo;</li>"
-        for r in records
-    )
-
-
-def _day_text(date: object) -> str:
-    return date.isoformat() if isinstance(date, dt.date) else "undated"
-
-
-def _amount(figure: dict) -> str:
-    """Like "France: more than 2,000 troops, departed"; "number not given" rather than 0."""
-    count, unit = figure["count"], figure["unit"]
-    if pd.isna(count):
-        number = f"{unit} (number not given)"
-    else:
-        number = f"{QUALIFIER_WORDS.get(figure['qualifier'], '')} {count:,} {unit}".strip()
-    return f"{figure['actor']}: {number}, {figure['status']}"
-
-
-def add_movements_layer(fmap: folium.Map, movements: gpd.GeoDataFrame) -> None:
-    """A line per movement, origin → destination, with an arrowhead at the destination."""
-    layer = folium.FeatureGroup(name="Movements")
-    for record in movements.to_dict("records"):
-        colour = actor_colour(record["actor"])
-        path = _latlons(record["geometry"])
-        text = (
-            f"<h4>{escape_text(record['actor'])}</h4><p>{escape_text(record['from'])} &rarr; "
-            f"{escape_text(record['to'])}<br><b>{_day_text(record['date'])}</b>"
-            f" &middot; {escape_text(record['article'])}</p>"
-            f"<p>&ldquo;{escape_text(record['sentence'])}&rdquo;</p>"
+    routes: dict[tuple, list[Record]] = {}
+    for move in movements:
+        key = (move["actor"], move["from"], move["to"], tuple(move["geometry"].coords))
+        routes.setdefault(key, []).append(move)
+    features = []
+    for (actor, origin, destination, _), reports in routes.items():
+        line = reports[0]["geometry"]
+        path = _latlons(line)
+        colour = actor_colour(actor)
+        when = shown(context.period, _first_day(reports))
+        features.append(
+            feature(
+                line,
+                style={"color": colour, "weight": 3, "opacity": 0.85, "dashArray": "8 6"},
+                popup=movement_popup(actor, origin, destination, reports, context.article_names),
+                tooltip=escape_text(f"{actor}: {origin} → {destination}"),
+                **when,
+            )
         )
-        folium.PolyLine(
-            path,
-            color=colour,
-            weight=3,
-            opacity=0.85,
-            dash_array="8 6",
-            popup=folium.Popup(
-                folium.Html(f'<div class="geomap-popup">{text}</div>', script=True), max_width=360
-            ),
-            tooltip=escape_text(f"{record['actor']}: {record['from']} → {record['to']}"),
-        ).add_to(layer)
-        folium.Marker(
-            location=path[-1],
-            icon=folium.DivIcon(
-                html=arrowhead_svg(screen_bearing(path[-2], path[-1]), colour),
-                icon_size=(56, 56),
-                icon_anchor=(28, 28),
-            ),
-            interactive=False,
-        ).add_to(layer)
-    layer.add_to(fmap)
+        features.append(
+            feature(
+                Point(line.coords[-1]),
+                icon={
+                    "html": arrowhead_svg(screen_bearing(path[-2], path[-1]), colour),
+                    "iconSize": [56, 56],
+                    "iconAnchor": [28, 28],
+                },
+                interactive=False,
+                **when,
+            )
+        )
+    return feature_layer(fmap, "Movements", features, context.period)
 
 
 def screen_bearing(start: list[float], end: list[float]) -> float:
@@ -411,87 +485,82 @@ def arrowhead_svg(bearing: float, colour: str) -> str:
 
 
 def add_places_layer(
-    fmap: folium.Map, places: gpd.GeoDataFrame, country_names: dict[str, str]
-) -> None:
+    fmap: folium.Map, places: gpd.GeoDataFrame, context: LayerContext
+) -> folium.GeoJson:
     """Literal places (countries, cities, other) as circles sized by mentions."""
-    _point_layer(
-        fmap, places, "Places (sized by mentions)", country_names,
-        lambda row: folium.CircleMarker(
-            location=_location(row), radius=marker_radius(row.mentions), color=PLACE_COLOUR,
-            weight=2, fill=True, fill_opacity=0.5,
-        ),
-    )  # fmt: skip
+    circles = _mention_circles(PLACE_COLOUR, fillOpacity=0.5)
+    return _place_layer(fmap, places, "Places (sized by mentions)", context, circles)
 
 
 def add_facilities_layer(
-    fmap: folium.Map, facilities: gpd.GeoDataFrame, country_names: dict[str, str]
-) -> None:
+    fmap: folium.Map, facilities: gpd.GeoDataFrame, context: LayerContext
+) -> folium.GeoJson:
     """Military facilities with their own (inline, CDN-free) icon."""
-    icon = '<div class="geomap-facility">&#9992;</div>'
-    _point_layer(
-        fmap, facilities, "Military facilities", country_names,
-        lambda row: folium.Marker(
-            location=_location(row),
-            icon=folium.DivIcon(html=icon, icon_size=(22, 22), icon_anchor=(11, 11)),
-        ),
-    )  # fmt: skip
+    icon = {"icon": {"html": FACILITY_ICON, "iconSize": [22, 22], "iconAnchor": [11, 11]}}
+    return _place_layer(fmap, facilities, "Military facilities", context, lambda row: icon)
 
 
 def add_regions_layer(
-    fmap: folium.Map, regions: gpd.GeoDataFrame, country_names: dict[str, str]
-) -> None:
+    fmap: folium.Map, regions: gpd.GeoDataFrame, context: LayerContext
+) -> folium.GeoJson:
     """Regions (Sahel, West Africa) as italic labels: their point is only a label position."""
-    _point_layer(
-        fmap, regions, "Regions", country_names,
-        lambda row: folium.Marker(
-            location=_location(row),
-            icon=folium.DivIcon(
-                html=f'<div class="geomap-region">{escape_text(row.name)}</div>',
-                icon_size=(140, 20), icon_anchor=(70, 10),
-            ),
-        ),
-        tooltip=False,
-    )  # fmt: skip
+
+    def label(row: Any) -> dict:
+        html = f'<div class="geomap-region">{escape_text(row.name)}</div>'
+        return {"icon": {"html": html, "iconSize": [140, 20], "iconAnchor": [70, 10]}}
+
+    return _place_layer(fmap, regions, "Regions", context, label, tooltip=False)
 
 
 def add_associative_layer(
-    fmap: folium.Map, places: gpd.GeoDataFrame, country_names: dict[str, str]
-) -> None:
+    fmap: folium.Map, places: gpd.GeoDataFrame, context: LayerContext
+) -> folium.GeoJson:
     """Places named only as governments acting ("Paris has rejected…"); hidden by default."""
-    _point_layer(
-        fmap, places, "Governments speaking (associative)", country_names,
-        lambda row: folium.CircleMarker(
-            location=_location(row), radius=marker_radius(row.mentions),
-            color=ASSOCIATIVE_COLOUR, weight=2, dash_array="4 4", fill=True, fill_opacity=0.2,
-        ),
-        show=False,
-    )  # fmt: skip
+    circles = _mention_circles(ASSOCIATIVE_COLOUR, dashArray="4 4", fillOpacity=0.2)
+    name = "Governments speaking (associative)"
+    return _place_layer(fmap, places, name, context, circles, show=False)
 
 
-def _point_layer(
+def _mention_circles(colour: str, **style: Any) -> Callable[[Any], dict]:
+    """A place's circle: ``colour``, its area growing with the place's mentions."""
+    return lambda row: {
+        "style": {
+            "radius": marker_radius(row.mentions), "color": colour, "weight": 2, "fill": True,
+            **style,
+        }
+    }  # fmt: skip
+
+
+def _place_layer(
     fmap: folium.Map,
     rows: gpd.GeoDataFrame,
     name: str,
-    country_names: dict[str, str],
-    marker: Callable[[Any], folium.Marker | folium.CircleMarker],
+    context: LayerContext,
+    symbol: Callable[[Any], dict],
     *,
     show: bool = True,
     tooltip: bool = True,
-) -> None:
-    """One toggleable layer: a marker per row, each with the place's popup (and tooltip)."""
-    layer = folium.FeatureGroup(name=name, show=show)
-    for row in rows.itertuples():
-        element = marker(row)
-        popup = folium.Html(popup_html(row, country_names), script=True)
-        element.add_child(folium.Popup(popup, max_width=360))
-        if tooltip:
-            element.add_child(folium.Tooltip(escape_text(row.name)))
-        element.add_to(layer)
-    layer.add_to(fmap)
+) -> folium.GeoJson:
+    """One toggleable layer: a feature per place, in ``symbol``'s style or icon, with its popup.
+
+    A place is shown from the date of its first mention.
+    """
+    features = [
+        feature(
+            row.geometry,
+            popup=place_popup(row, context.country_names, context.article_names),
+            tooltip=escape_text(row.name) if tooltip else None,
+            **symbol(row),
+            **shown(context.period, _first_mention(row)),
+        )
+        for row in rows.itertuples()
+    ]
+    return feature_layer(fmap, name, features, context.period, show=show)
 
 
-def _location(row) -> list[float]:
-    return _latlons(row.geometry)[0]
+def _first_mention(row: Any) -> dt.date | None:
+    """The date a place was first named; None when no mention of it is dated."""
+    return dt.date.fromisoformat(row.first_date) if isinstance(row.first_date, str) else None
 
 
 def _latlons(geometry) -> list[list[float]]:
@@ -504,40 +573,15 @@ def marker_radius(mentions: int) -> float:
     return round(5 + 3 * math.sqrt(mentions), 1)
 
 
-def popup_html(row, country_names: dict[str, str]) -> str:
-    """A place's popup: name, kind, country, how it was resolved, quoted sentences with dates."""
-    country = (
-        f"{country_names.get(row.country, row.country)} ({row.country})"
-        if row.country
-        else "no single country"
-    )
-    quotes = "".join(
-        f"<li><b>{escape_text(date or 'undated')}</b> &middot; {escape_text(article)}: "
-        f"&ldquo;{escape_text(sentence)}&rdquo;</li>"
-        for date, article, sentence in row.quotes[:MAX_QUOTES]
-    )
-    more = len(row.quotes) - MAX_QUOTES
-    if more > 0:
-        quotes += f"<li>and {more} more</li>"
-    mentions = f"{row.mentions} mention{'s' * (row.mentions != 1)}"
-    return (
-        f'<div class="geomap-popup"><h4>{escape_text(row.name)}</h4>'
-        f"<p>{escape_text(row.kind)} &middot; {escape_text(country)} &middot; {mentions}<br>"
-        f"<small>{escape_text(row.role)}; resolved by {escape_text(row.resolution)} "
-        f"(confidence {row.confidence:.2f}, source {escape_text(row.source)})</small></p>"
-        f"<ul>{quotes}</ul></div>"
-    )
-
-
 def _frame(fmap: folium.Map, places: gpd.GeoDataFrame) -> None:
     """Fit the view to the literal places (all places when none is literal)."""
-    shown = places[places["role"] == "literal"]
-    if shown.empty:
-        shown = places
-    if shown.empty:
+    framed = places[places["role"] == "literal"]
+    if framed.empty:
+        framed = places
+    if framed.empty:
         fmap.location, fmap.options["zoom"] = [20, 0], 2
         return
-    minx, miny, maxx, maxy = shown.total_bounds
+    minx, miny, maxx, maxy = framed.total_bounds
     pad = max(3.0, 0.25 * max(maxx - minx, maxy - miny))  # degrees: show the neighbourhood
     fmap.fit_bounds([[miny - pad, minx - pad], [maxy + pad, maxx + pad]])
 
@@ -550,7 +594,8 @@ class Legend(MacroElement):
         <style>
           .geomap-legend {position: fixed; bottom: 24px; left: 12px; z-index: 1000;
             background: rgba(255,255,255,0.92); padding: 8px 10px; border-radius: 6px;
-            font: 12px/1.4 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 240px;}
+            font: 12px/1.4 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 240px;
+            max-height: calc(100% - 80px); overflow-y: auto;}
           .geomap-legend h4 {margin: 0 0 4px; font-size: 13px;}
           .geomap-legend i {display: inline-block; width: 14px; height: 10px;
             margin-right: 6px; border: 1px solid #666; vertical-align: middle;}
@@ -565,6 +610,11 @@ class Legend(MacroElement):
             white-space: nowrap; background: rgba(255,255,255,0.85); padding: 0 3px;
             border-radius: 3px;}
           .geomap-legend h5 {margin: 6px 0 2px; font-size: 12px;}
+          .geomap-popup h5 {margin: 6px 0 2px;}
+          .geomap-list {max-height: 180px; overflow-y: auto;}
+          {% if this.period %}
+          .geomap-legend {bottom: 140px; max-height: calc(100% - 220px);}
+          {% endif %}
         </style>
         {% endmacro %}
         {% macro html(this, kwargs) %}
@@ -603,6 +653,12 @@ class Legend(MacroElement):
           <div><span style="display:inline-block;width:20px;margin-right:4px;
             border-top:3px dashed #444;vertical-align:middle"></span>&#9650; movement</div>
           {% endif %}
+          {% if this.period %}
+          <h5>Time slider ({{ this.period.first }} to {{ this.period.last }})</h5>
+          <div>Places, troop figures and movements as of the slider's date; it opens at
+            the newest, showing everything. Country shading and troop presence count
+            all articles.</div>
+          {% endif %}
         </div>
         {% endmacro %}
     """)
@@ -616,8 +672,10 @@ class Legend(MacroElement):
         actors: Sequence[tuple[str, str]] = (),
         has_figures: bool = False,
         has_movements: bool = False,
+        period: Period | None = None,
     ) -> None:
-        """``presence``: (label, colour) per class; ``actors``: (escaped name, colour)."""
+        """``presence``: (label, colour) per class; ``actors``: (escaped name, colour);
+        ``period``: the time slider's dates, when there is one."""
         super().__init__()
         self._name = "Legend"
         self.title = escape_text(title)
@@ -631,6 +689,7 @@ class Legend(MacroElement):
         self.no_count = NO_COUNT_COLOUR
         self.has_figures = has_figures
         self.has_movements = has_movements
+        self.period = period
 
 
 def _shade_labels() -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ so a stored result stays right until the file, geomap's code or the gazetteer ch
 
 from __future__ import annotations
 
+import os
 import pickle
 import sqlite3
 import warnings
@@ -177,7 +178,7 @@ class Store:
 
 
 def _key(article: Article) -> str:
-    return str(article.path.resolve())
+    return os.path.abspath(article.path)
 
 
 def _with_article(result: ArticleResult, article: Article) -> ArticleResult:

@@ -1,8 +1,10 @@
 import datetime as dt
+import json
 import re
 
 import pytest
 
+from bench.corpus import make_corpus
 from geomap.boundaries import (
     country_mentions,
     figures_frame,
@@ -14,6 +16,8 @@ from geomap.boundaries import (
 from geomap.figures import Movement, TroopFigure
 from geomap.gazetteer import Place
 from geomap.geoparse import Mention
+from geomap.pipeline import build
+from geomap.popups import ArticleNames
 from geomap.render import (
     ACTOR_COLOURS,
     actor_colour,
@@ -52,6 +56,58 @@ def test_shades_and_radius_grow_with_mentions():
     assert marker_radius(1) < marker_radius(9)
 
 
+# --- reading the rendered page -----------------------------------------------------------
+
+
+def overlays(html):
+    """Layer name → JavaScript variable, as the LayerControl lists them."""
+    block = re.search(r"overlays :\s*\{(.*?)\}", html, re.S).group(1)
+    return dict(re.findall(r'"([^"]+)" : (\w+)', block))
+
+
+def layer_var(html, name):
+    """The JavaScript variable of the GeoJSON layer that the overlay ``name`` draws."""
+    var = overlays(html)[name]
+    if var.startswith("feature_group_"):
+        return re.search(rf"(\w+)\.addTo\({var}\)", html).group(1)
+    return var
+
+
+def layers(html):
+    """Layer name → the GeoJSON features it draws, decoded from the page."""
+    decoder = json.JSONDecoder()
+    data = {
+        m.group(1) or m.group(2): decoder.raw_decode(html, m.end())[0]["features"]
+        for m in re.finditer(r"var (\w+)_data = |(\w+)_add\(", html)
+    }
+    return {name: data[layer_var(html, name)] for name in overlays(html)}
+
+
+def props(html, layer):
+    return [feature["properties"] for feature in layers(html)[layer]]
+
+
+def one(html, layer, **where):
+    """The properties of the one feature of ``layer`` whose properties match ``where``."""
+    (found,) = [p for p in props(html, layer) if all(p.get(k) == v for k, v in where.items())]
+    return found
+
+
+def labels(html):
+    return sorted(
+        re.search(r">(.*)<", p["label"]["html"]).group(1)
+        for p in props(html, "Troop figures")
+        if "label" in p
+    )
+
+
+def noon(day):
+    return f"{day}T12:00:00Z"
+
+
+# --- one article: places ------------------------------------------------------------------
+
+
 def place(name, kind, lat, lon, country):
     return Place(f"geomap:{name}", name, kind, lat, lon, country, 0, None, "geomap")
 
@@ -87,17 +143,23 @@ def fmap():
 
 def test_map_has_one_layer_per_kind_and_a_legend(fmap):
     html = fmap.get_root().render()
-    for layer in (
+    assert set(overlays(html)) == {
         "Countries (shaded by mentions)",
         "Places (sized by mentions)",
         "Military facilities",
         "Regions",
         "Governments speaking (associative)",
-    ):
-        assert f'"{layer}"' in html or f"{layer}" in html
+    }
+    assert [p["tooltip"] for p in props(html, "Places (sized by mentions)")] == ["Niamey"]
     assert "geomap-legend" in html and "Test &lt;map&gt;" in html
     assert "L.control.layers" in html
     assert "</script><script>alert(1)" not in html
+
+
+def test_one_date_gets_no_time_slider(fmap):
+    html = fmap.get_root().render()
+    assert "L.timeline" not in html and "timelineSliderControl" not in html
+    assert "start" not in one(html, "Places (sized by mentions)", tooltip="Niamey")
 
 
 def test_map_frames_literal_places(fmap):
@@ -108,11 +170,13 @@ def test_map_frames_literal_places(fmap):
 
 
 def test_popup_names_place_kind_country_resolution_and_quote(fmap):
-    html = fmap.get_root().render()
-    assert "Niamey</h4>" in html and "Niger (NE)" in html
-    assert "resolved by only candidate" in html
-    assert "2023-09-08" in html and "About Niamey &lt;/script&gt;" in html
+    popup = one(fmap.get_root().render(), "Places (sized by mentions)", tooltip="Niamey")["popup"]
+    assert "Niamey</h4>" in popup and "Niger (NE)" in popup
+    assert "resolved by only candidate" in popup
+    assert "2023-09-08" in popup and "About Niamey &lt;/script&gt;" in popup
 
+
+# --- one article: troops ------------------------------------------------------------------
 
 NIGER = place("Niger", "country", 17.7, 9.9, "NE")
 MALI = place("Mali", "country", 17.0, -4.0, "ML")
@@ -121,45 +185,40 @@ NIAMEY = place("Niamey", "city", 13.51, 2.11, "NE")
 HOSTILE = "Troops arrived. </script><script>alert(1)</script> ${alert(2)}"
 
 
-def troop(actor, code, count, where, *, status="present", qualifier="exact", sentence="S."):
-    date = dt.date(2022, 9, 8) if status == "departed" else dt.date(2023, 9, 8)
-    unit = "troops"
+def troop(actor, code, count, where, *, status="present", qualifier="exact", sentence="S.",
+          article="a1", date=dt.date(2023, 9, 8)):  # fmt: skip
+    if status == "departed":
+        date = dt.date(2022, 9, 8)
     return TroopFigure(
-        "a1", date, actor, code, count, qualifier, unit, where, status, sentence, 0, 9
+        article, date, actor, code, count, qualifier, "troops", where, status, sentence, 0, 9
     )
+
+
+def troop_map(figures, moved=(), places=(), titles=None):
+    figures = figures_frame(figures)
+    places = places_frame(places)
+    countries = troop_presence(
+        figures, country_mentions(places, load_countries(), {}, figures["country"])
+    )
+    fmap = render_map(
+        places, countries, {"NE": "Niger"}, figures=figures, movements=movements_frame(moved),
+        titles=titles,
+    )  # fmt: skip
+    return fmap.get_root().render()
 
 
 @pytest.fixture
 def troop_html():
-    figures = figures_frame(
+    return troop_map(
         [
             troop("United States", "US", 1100, NIGER, sentence="There were 1,100 US troops."),
             troop("United States", "US", None, NIGER, status="departing", sentence="A few leave."),
             troop("France", "FR", 1500, NIGER),
             troop("France", "FR", 2000, MALI, status="departed", qualifier="more_than"),
             troop("Germany", "DE", None, AGADEZ, sentence="German troops are in Agadez."),
-        ]
+        ],
+        [Movement("a1", dt.date(2023, 9, 8), "United States", "US", NIAMEY, AGADEZ, HOSTILE, 0, 9)],
     )
-    moved = movements_frame(
-        [Movement("a1", dt.date(2023, 9, 8), "United States", "US", NIAMEY, AGADEZ, HOSTILE, 0, 9)]
-    )
-    countries = troop_presence(
-        figures, country_mentions(places_frame([]), load_countries(), {}, figures["country"])
-    )
-    fmap = render_map(
-        places_frame([]), countries, {"NE": "Niger"}, figures=figures, movements=moved
-    )
-    return fmap.get_root().render()
-
-
-def overlays(html):
-    """Layer name → JavaScript variable, as the LayerControl lists them."""
-    block = re.search(r"overlays :\s*\{(.*?)\}", html, re.S).group(1)
-    return dict(re.findall(r'"([^"]+)" : (\w+)', block))
-
-
-def labels(html):
-    return re.findall(r'geomap-figure\\" style=\\"color: #\w+\\"\\u003e(.*?)\\u003c', html)
 
 
 def test_troop_layers_are_their_own_feature_groups_in_the_layer_control(troop_html):
@@ -170,33 +229,183 @@ def test_troop_layers_are_their_own_feature_groups_in_the_layer_control(troop_ht
 
 
 def test_figures_are_labelled_by_actor_code_count_qualifier_and_status(troop_html):
-    assert sorted(labels(troop_html)) == ["FR 1,500", "FR more than 2,000 (left)", "US 1,100"]
+    assert labels(troop_html) == ["FR 1,500", "FR more than 2,000 (left)", "US 1,100"]
+    gone = one(troop_html, "Troop figures", tooltip="FR more than 2,000 (left)")["style"]
+    assert gone["dashArray"] == "4 4" and gone["radius"] == figure_radius(2000, 2000)
 
 
 def test_countless_figure_is_listed_in_a_popup_not_drawn_as_a_count(troop_html):
     assert not any(label.startswith("DE") for label in labels(troop_html))
-    assert "Troops in Agadez" in troop_html
-    assert "Germany: troops (number not given), present" in troop_html
-    assert "German troops are in Agadez." in troop_html
-    # The US figure without a number joins the US history in Niger, newest first.
-    us_popup = re.search(r"United States in Niger</h4>(.*?)</div>", troop_html).group(1)
+    marker = one(troop_html, "Troop figures", tooltip="Agadez: troops, number not given")
+    assert "Troops in Agadez" in marker["popup"] and "label" not in marker
+    assert "Germany: troops (number not given), present" in marker["popup"]
+    assert "German troops are in Agadez." in marker["popup"]
+    # The US figure without a number joins the US figure of its day in Niger.
+    us_popup = one(troop_html, "Troop figures", tooltip="US 1,100")["popup"]
+    assert "United States in Niger</h4>" in us_popup
     assert "United States: troops (number not given), departing" in us_popup
     assert "United States: 1,100 troops, present" in us_popup
 
 
 def test_presence_choropleth_and_legend(troop_html):
-    assert "Niger: 2,600 foreign troops (United States 1,100; France 1,500)" in troop_html
+    niger = one(troop_html, "Countries (shaded by mentions)", iso_a2="NE")
+    assert niger["tooltip"] == "Niger: 2,600 foreign troops (United States 1,100; France 1,500)"
+    assert [p["iso_a2"] for p in props(troop_html, "Foreign troop presence")] == ["NE"]
     assert "Mali: " not in troop_html  # France left Mali: no presence there
     assert "2,600 troops" in troop_html  # the legend's one class
     assert "France</div>" in troop_html and "United States</div>" in troop_html
 
 
+def test_presence_layer_leaves_the_pointer_to_the_countries_layer(troop_html):
+    presence = overlays(troop_html)["Foreign troop presence"]
+    shading = re.search(rf"(\w+)\.addTo\({presence}\)", troop_html).group(1)
+    options = re.search(rf"var {shading} = L\.geoJson\(null, \{{(.*?)\}}\);", troop_html, re.S)
+    assert '"interactive": false' in options.group(1)
+
+
 def test_movement_has_an_arrowhead_and_an_escaped_popup(troop_html):
-    assert "Niamey &rarr; Agadez" in troop_html
-    assert f"rotate({screen_bearing([13.51, 2.11], [16.97, 7.99])}deg)" in troop_html
+    line, head = props(troop_html, "Movements")
+    assert "Niamey → Agadez" in line["popup"]
+    assert f"rotate({screen_bearing([13.51, 2.11], [16.97, 7.99])}deg)" in head["icon"]["html"]
+    assert head["interactive"] is False
     assert "</script><script>alert(1)" not in troop_html and "${alert(2)}" not in troop_html
-    assert "&lt;/script&gt;&lt;script&gt;alert(1)" in troop_html
-    assert "&#36;&#123;alert(2)&#125;" in troop_html
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)" in line["popup"]
+    assert "&#36;&#123;alert(2)&#125;" in line["popup"]
+
+
+# --- many articles ------------------------------------------------------------------------
+
+JAN, MAR, JUN = dt.date(2023, 1, 10), dt.date(2023, 3, 5), dt.date(2023, 6, 1)
+TITLES = {
+    "a1": "Troops in the Sahel",
+    "a2": "Hostile </script><script>alert(1)</script> ${alert(2)} `x`",
+    "a3": "Niger, June",
+}
+
+
+def named(article, date, where, sentence="S."):
+    return Mention(article, date, 0, 1, where.name, where, "literal", sentence, 0.9, "best")
+
+
+@pytest.fixture
+def corpus_html():
+    mentions = [
+        named("a1", JAN, NIAMEY),
+        named("a1", JAN, NIAMEY),
+        named("a2", MAR, NIAMEY, sentence=HOSTILE),
+        named("a3", JUN, AGADEZ),
+    ]
+    figures = [
+        troop("France", "FR", 1500, NIGER, article="a1", date=JAN),
+        troop("France", "FR", 1200, NIGER, article="a3", date=JUN, sentence="France: 1,200."),
+        troop("United States", "US", 1100, NIGER, article="a2", date=MAR),
+        troop("United States", "US", 1300, NIGER, article="a2", date=MAR, sentence=HOSTILE),
+        troop("Germany", "DE", None, AGADEZ, article="a9", date=None),
+    ]
+    return troop_map(figures, places=mentions, titles=TITLES)
+
+
+def test_place_named_by_two_articles_appears_once_with_both_and_their_counts(corpus_html):
+    (niamey,) = [
+        p for p in props(corpus_html, "Places (sized by mentions)") if "Niamey" in p["popup"]
+    ]
+    articles = re.search(r"<h5>Articles</h5>(.*?)</ul>", niamey["popup"]).group(1)
+    assert re.findall(r"<b>(.*?)</b>", articles) == ["2023-03-05", "2023-01-10"]  # newest first
+    assert "Troops in the Sahel <small>(a1)</small> · 2 mentions" in articles
+    assert "(a2)</small> · 1 mention<" in articles
+    assert "3 mentions in 2 articles" in niamey["popup"]
+
+
+def test_country_popup_lists_an_actors_figures_newest_first(corpus_html):
+    popup = one(corpus_html, "Countries (shaded by mentions)", iso_a2="NE")["popup"]
+    france = re.search(r"<h5>France</h5>(.*?)</ul>", popup).group(1)
+    assert re.findall(r"<li><b>(.*?)</b> · (.*?) · ", france) == [
+        ("2023-06-01", "1,200 troops, present"),
+        ("2023-01-10", "1,500 troops, present"),
+    ]
+    assert "Niger, June <small>(a3)</small>" in france
+
+
+def test_conflicting_same_day_figures_are_both_kept(corpus_html):
+    popup = one(corpus_html, "Countries (shaded by mentions)", iso_a2="NE")["popup"]
+    us = re.search(r"<h5>United States</h5>(.*?)</ul>", popup).group(1)
+    assert re.findall(r"<b>2023-03-05</b> · ([\d,]+) troops", us) == ["1,100", "1,300"]
+    circle = one(corpus_html, "Troop figures", tooltip="US 1,100–1,300")
+    assert "1,100 troops" in circle["popup"] and "1,300 troops" in circle["popup"]
+
+
+def test_figure_is_shown_until_a_newer_one_of_the_same_actor_and_place(corpus_html):
+    old = one(corpus_html, "Troop figures", tooltip="FR 1,500")
+    new = one(corpus_html, "Troop figures", tooltip="FR 1,200")
+    assert (old["start"], old["end"], old["endExclusive"]) == (noon(JAN), noon(JUN), True)
+    assert (new["start"], new["end"], new.get("endExclusive")) == (noon(JUN), noon(JUN), None)
+    # Labels of one place keep their line, largest newest count first.
+    figures = props(corpus_html, "Troop figures")
+    lines = {p["tooltip"]: p["label"]["iconAnchor"][1] for p in figures if "label" in p}
+    assert lines["US 1,100–1,300"] == 9 and lines["FR 1,200"] == lines["FR 1,500"] == -9
+
+
+def test_places_start_at_their_first_mention_and_undated_items_always_show(corpus_html):
+    shown = {
+        re.search(r"<h4>(.*?)</h4>", p["popup"]).group(1): (p["start"], p["end"])
+        for p in props(corpus_html, "Places (sized by mentions)")
+    }
+    assert shown == {"Niamey": (noon(JAN), noon(JUN)), "Agadez": (noon(JUN), noon(JUN))}
+    undated = one(corpus_html, "Troop figures", tooltip="Agadez: troops, number not given")
+    assert (undated["start"], undated["end"]) == (noon(JAN), noon(JUN))
+    assert "undated" in undated["popup"]
+
+
+def test_timeline_slider_opens_at_the_newest_date_without_playing(corpus_html):
+    slider = re.search(
+        r"var (\w+) = L\.timelineSliderControl\(\s*(\{.*?\})\s*\);", corpus_html, re.S
+    )
+    assert '"autoPlay": false' in slider.group(2)
+    timed = re.findall(rf"{slider.group(1)}\.addTimelines\((\w+)\);", corpus_html)
+    for layer in ("Places (sized by mentions)", "Military facilities", "Troop figures"):
+        assert layer_var(corpus_html, layer) in timed
+    newest = int(dt.datetime(2023, 6, 1, 12, tzinfo=dt.UTC).timestamp() * 1000)
+    start = corpus_html.index(f"{slider.group(1)}.setTime({newest});")
+    assert start > corpus_html.rindex(f"{slider.group(1)}.addTimelines(")
+    assert "Time slider (2023-01-10 to 2023-06-01)" in corpus_html  # the legend says so
+
+
+def test_hostile_title_and_sentence_stay_escaped(corpus_html):
+    for payload in ("</script><script>alert(1)", "${alert(2)}", "`x`"):
+        assert payload not in corpus_html, payload
+    popups = " ".join(
+        f["properties"].get("popup", "")
+        for features in layers(corpus_html).values()
+        for f in features
+    )
+    assert "Hostile &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &#36;&#123;" in popups
+    assert "&#96;x&#96;" in popups and "Troops arrived. &lt;/script&gt;" in popups
+    assert len(re.findall(r"<script\b", corpus_html)) == len(re.findall(r"</script>", corpus_html))
+
+
+def test_synthetic_corpus_timeline_covers_every_article_date(tmp_path, gazetteer):
+    make_corpus(tmp_path / "corpus", 12, seed=3)
+    result = build([tmp_path / "corpus"], gazetteer=gazetteer)
+    titles = {article.id: article.title for article in result.articles}
+    html = render_map(
+        result.places, result.countries, result.country_names, figures=result.figures_frame,
+        movements=result.movements_frame, titles=titles,
+    ).get_root().render()  # fmt: skip
+    timed = [
+        p for name in ("Places (sized by mentions)", "Troop figures") for p in props(html, name)
+    ]
+    first, last = min(p["start"] for p in timed), max(p["end"] for p in timed)
+    days = sorted({noon(article.date) for article in result.articles})
+    assert first <= days[0] and last == days[-1]  # figures may date from before their article
+    starts = {p["start"] for p in props(html, "Places (sized by mentions)")}
+    assert starts == {noon(d) for d in result.places["first_date"]}
+    assert all(noon(d) in days for d in result.places["first_date"])
+    popups = " ".join(p["popup"] for p in props(html, "Places (sized by mentions)"))
+    names = ArticleNames(titles)
+    assert all(titles[article] and names[article] in popups for article in titles)
+
+
+# --- symbols and classes ------------------------------------------------------------------
 
 
 def test_presence_classes_one_per_value_when_few():

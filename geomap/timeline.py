@@ -1,0 +1,201 @@
+"""Map layers of self-describing GeoJSON features, and the time slider that drives them.
+
+Each point or line layer of the map is one GeoJSON layer rather than one folium
+element per marker, so that a thousand articles render in a fraction of a second.
+A feature carries its Leaflet ``style`` (or ``icon``, or circle ``label``), its popup
+and tooltip as HTML already escaped by `geomap.popups.escape_text`, and, when the map
+has a time slider, the dates it is shown (``start``, ``end``, ``endExclusive``, read
+by `folium.plugins.Timeline`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+from branca.element import Element, MacroElement
+from folium.plugins import Timeline, TimelineSlider
+from folium.template import Template
+from folium.utilities import JsCode
+from jinja2.utils import htmlsafe_json_dumps
+from shapely.geometry import mapping
+
+#: A point feature's Leaflet layer: its ``icon`` (DivIcon options) when it has one, else
+#: a circle in its ``style`` (CircleMarker takes ``radius`` as a style option), grouped
+#: with its ``label`` icon when it has one. Icons get no box (Leaflet's default class).
+POINT_TO_LAYER = JsCode("""function (feature, latlng) {
+    var p = feature.properties;
+    var icon = function (options) {
+        return L.divIcon(L.extend({className: "geomap-icon"}, options));
+    };
+    if (p.icon) {
+        return L.marker(latlng, {icon: icon(p.icon), interactive: p.interactive !== false});
+    }
+    var circle = L.circleMarker(latlng, p.style);
+    if (!p.label) { return circle; }
+    var label = L.marker(latlng, {icon: icon(p.label), interactive: false});
+    return L.featureGroup([circle, label]);
+}""")
+FEATURE_STYLE = JsCode("function (feature) { return feature.properties.style; }")
+#: Popups and tooltips are properties already escaped by `escape_text`: Leaflet inserts
+#: them as HTML. Features without one (labels, arrowheads) get none.
+BIND_TEXT = JsCode("""function (feature, layer) {
+    var p = feature.properties;
+    if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 360}); }
+    if (p.tooltip) { layer.bindTooltip(p.tooltip, {sticky: true}); }
+}""")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The dates the time slider spans: the oldest and the newest dated item on the map."""
+
+    first: dt.date
+    last: dt.date
+
+    @classmethod
+    def spanning(cls, days: Iterable[dt.date]) -> Period | None:
+        """The period of ``days``; None when they are fewer than two: nothing to slide."""
+        distinct = set(days)
+        return cls(min(distinct), max(distinct)) if len(distinct) > 1 else None
+
+
+def feature(geometry: Any, **properties: Any) -> dict:
+    """A GeoJSON feature of a shapely ``geometry``; properties that are None are left out."""
+    kept = {key: value for key, value in properties.items() if value is not None}
+    return {"type": "Feature", "geometry": mapping(geometry), "properties": kept}
+
+
+def shown(period: Period | None, start: dt.date | None, until: dt.date | None = None) -> dict:
+    """A feature's Timeline properties: shown from ``start`` until just before ``until``.
+
+    Undated features (``start`` None) are shown from the first day, and ``until`` None
+    means up to the newest date. Without a period (no slider) there are none.
+    """
+    if period is None:
+        return {}
+    dates = {"start": _instant(start or period.first), "end": _instant(until or period.last)}
+    if until is not None:
+        dates["endExclusive"] = True
+    return dates
+
+
+def feature_layer(
+    fmap: folium.Map, name: str, features: list[dict], period: Period | None, *, show: bool = True
+) -> folium.GeoJson:
+    """A toggleable layer of ``features`` on ``fmap``; a `Timeline` when there is a ``period``.
+
+    Returns the GeoJSON layer inside the toggled group, for `add_time_slider`.
+    """
+    group = folium.FeatureGroup(name=name, show=show)
+    collection = {"type": "FeatureCollection", "features": features}
+    options = {"point_to_layer": POINT_TO_LAYER, "style": FEATURE_STYLE}
+    if period is None:
+        layer = folium.GeoJson(collection, on_each_feature=BIND_TEXT, **options)
+    else:
+        layer = TimedGeoJson(collection, on_each_feature=BIND_TEXT, **options)
+        layer.add_child(SmallOnTop())
+    layer.add_to(group)
+    group.add_to(fmap)
+    return layer
+
+
+def add_time_slider(fmap: folium.Map, layers: Iterable[folium.GeoJson], period: Period) -> None:
+    """The time slider along the bottom of ``fmap`` for the timed ``layers``.
+
+    It opens at the newest date, showing everything, and does not play by itself.
+    """
+    slider = TimelineSlider(auto_play=False, date_options="YYYY-MM-DD", show_ticks=True)
+    slider.add_timelines(*(layer for layer in layers if isinstance(layer, Timeline)))
+    slider.add_child(SliderStart(period.last))
+    slider.add_to(fmap)
+
+
+class TimedGeoJson(Timeline):
+    """folium's `Timeline` whose GeoJSON is written into the page once, as it is.
+
+    branca compiles every element's rendered script again as a Jinja template; for the
+    megabytes of features of a thousand articles that takes longer than all the rest of
+    `folium.Map.save`. The data is escaped exactly as the ``tojson`` filter does.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+          var {{ this.get_name() }} = L.timeline(
+              {{ this.get_name() }}_data,
+              {{ this.options|tojavascript }}
+          );
+          {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def render(self, **kwargs: Any) -> None:
+        data = f"var {self.get_name()}_data = {htmlsafe_json_dumps(self.data)};"
+        self.get_root().script.add_child(_Verbatim(data), name=f"{self.get_name()}_data")
+        super().render(**kwargs)
+
+
+class _Verbatim(Element):
+    """Script text that goes into the page as it is, not compiled as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class SliderStart(MacroElement):
+    """Moves its parent `TimelineSlider` to a date once its timelines are added.
+
+    The plugin always opens at the oldest date; the reader should first see everything.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+          {{ this._parent.get_name() }}.setTime({{ this.time|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, day: dt.date) -> None:
+        super().__init__()
+        self._name = "SliderStart"
+        self.time = _milliseconds(day)
+
+
+class SmallOnTop(MacroElement):
+    """Keeps a timeline's smaller circles above its larger ones, so that all can be clicked.
+
+    The plugin adds features in no useful order when the date changes.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+          {{ this._parent.get_name() }}.on("change add", function (event) {
+              var radius = function (layer) { return layer.feature.properties.style.radius; };
+              event.target.getLayers()
+                  .filter(function (layer) { return layer.feature.properties.style; })
+                  .sort(function (a, b) { return radius(b) - radius(a); })
+                  .forEach(function (layer) { layer.bringToFront(); });
+          });
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "SmallOnTop"
+
+
+def _instant(day: dt.date) -> str:
+    """Noon UTC of ``day``: the slider shows that date wherever the reader is (UTC±11 h)."""
+    return f"{day.isoformat()}T12:00:00Z"
+
+
+def _milliseconds(day: dt.date) -> int:
+    """`_instant` in JavaScript's milliseconds since 1970."""
+    noon = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    return int(noon.timestamp()) * 1000
