@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INPUT ?= seeds
 OUT ?= output
 
-.PHONY: map test lint bench clean
+.PHONY: map test lint bench assets clean
 
 map: $(VENV)/.installed  ## install geomap and build $(OUT)/map.html from $(INPUT)/
 	$(BIN)/geomap build $(INPUT) --out $(OUT)
@@ -19,10 +19,16 @@ bench: $(VENV)/.installed  ## print the benchmarks' measurements
 	$(BIN)/python bench/bench_gazetteer.py
 	$(BIN)/python bench/bench_map.py
 
+assets: $(VENV)/.installed  ## fetch (again) the files `geomap build --inline` puts into maps
+	$(BIN)/python -m geomap.assets
+
+# Installing also fetches, from the npm registry, the scripts that `geomap build --inline`
+# puts into maps, so that such builds need no network later.
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m geomap.assets
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed

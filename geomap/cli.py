@@ -159,7 +159,28 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help=f"output folder (default: {DEFAULT_OUT}/)",
     )
-    parser.add_argument("--title", default="geomap", help="heading of the map's legend")
+    parser.add_argument("--title", default="geomap", help="the map's heading")
+    parser.add_argument("--subtitle", default="", help="a line under the heading")
+    parser.add_argument(
+        "--source",
+        default=None,
+        metavar="TEXT",
+        help="credit line shown on the map and the image (default: geomap, Natural Earth, "
+        "GeoNames)",
+    )
+    parser.add_argument(
+        "--inline",
+        action="store_true",
+        help="inline Leaflet and its plugins so map.html works with no network (assets "
+        "come from the npm registry at install time: make assets)",
+    )
+    parser.add_argument(
+        "--format",
+        dest="image_format",
+        choices=["png", "svg", "none"],
+        default="png",
+        help="static image written beside map.html, for print (default: png)",
+    )
     parser.add_argument(
         "--jobs",
         type=_jobs,
@@ -249,9 +270,10 @@ def _rebuild(paths: list[Path], args: argparse.Namespace, *, errors_only: bool =
     With ``errors_only`` (the watch loop) a `GeomapError` is logged, not raised, so a
     half-saved article does not stop the watching.
     """
-    from geomap.export import write_outputs
+    from geomap.export import Report, write_outputs
     from geomap.gazetteer import default_gazetteer
     from geomap.pipeline import build, results_version
+    from geomap.render import DEFAULT_SOURCE
     from geomap.store import Store
 
     started = time.perf_counter()
@@ -274,7 +296,14 @@ def _rebuild(paths: list[Path], args: argparse.Namespace, *, errors_only: bool =
     # from rescanning them makes rendering about a third faster on a large corpus.
     gc.freeze()
     log.info(result.changes.summary())
-    written = write_outputs(result, args.out, title=args.title)
+    report = Report(
+        title=args.title,
+        subtitle=args.subtitle,
+        source=DEFAULT_SOURCE if args.source is None else args.source,
+        inline=args.inline,
+        image_format="" if args.image_format == "none" else args.image_format,
+    )
+    written = write_outputs(result, args.out, report)
     literal = int((result.places["role"] == "literal").sum())
     log.info(
         "mentions: %d, places: %d (%d literal), countries drawn: %d, troop figures: %d, "

@@ -25,5 +25,13 @@ class GeocoderServiceError(GeomapError, ValueError):
     """A geocoder was asked for by a name geomap does not know."""
 
 
+class OutputError(GeomapError, ValueError):
+    """An output was asked for in a form geomap cannot write."""
+
+
+class AssetError(GeomapError, RuntimeError):
+    """The JavaScript and CSS files inlined into a map are missing and cannot be fetched."""
+
+
 class GeomapWarning(UserWarning):
     """A soft problem (an article without a date, undecodable bytes…), collected in the report."""

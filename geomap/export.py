@@ -6,7 +6,9 @@ Also the tables the CLI prints. The only module besides the CLI that writes file
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import folium
@@ -15,8 +17,9 @@ import pandas as pd
 from shapely.geometry import mapping
 
 from geomap.boundaries import FIGURE_COLUMNS
+from geomap.exceptions import OutputError
 from geomap.pipeline import MapBuild
-from geomap.render import render_map
+from geomap.render import DEFAULT_SOURCE, render_map, stable_ids
 
 #: The documented properties of places.geojson, in order.
 PLACE_PROPERTIES = ["name", "kind", "country", "role", "mentions", "geonameid", "source"]
@@ -24,31 +27,87 @@ PLACE_PROPERTIES = ["name", "kind", "country", "role", "mentions", "geonameid", 
 MOVEMENT_PROPERTIES = ["actor", "from", "to", "date", "sentence"]
 #: Sentences are cut to this many characters in the printed figures table.
 TABLE_SENTENCE = 60
+IMAGE_FORMATS = ("png", "svg", "")
+EMBED = """<!-- geomap map: paste into a report or CMS; keep map.html next to the page. -->
+<div style="position: relative; width: 100%; padding-top: 62.5%;">
+  <iframe src="map.html" title="{title}" loading="lazy" allowfullscreen
+    style="position: absolute; inset: 0; width: 100%; height: 100%; border: 0;"></iframe>
+</div>
+"""
 
 
-def write_outputs(result: MapBuild, out: Path, *, title: str = "geomap") -> list[Path]:
-    """Render ``result`` and write map.html, places.geojson, figures.csv, movements.geojson."""
-    fmap = render_map(
-        result.places,
-        result.countries,
-        result.country_names,
-        figures=result.figures_frame,
-        movements=result.movements_frame,
-        titles={a.id: a.title for a in result.articles},
-        title=title,
-    )
-    return [
-        write_map(fmap, out / "map.html"),
+@dataclass(frozen=True)
+class Report:
+    """How the outputs present themselves: headings, credit line, self-containment, image."""
+
+    title: str = "geomap"
+    subtitle: str = ""
+    source: str = DEFAULT_SOURCE
+    #: Inline Leaflet and plugins so map.html renders with no network.
+    inline: bool = False
+    #: "png", "svg", or "" for no static image.
+    image_format: str = "png"
+
+    def __post_init__(self) -> None:
+        if self.image_format not in IMAGE_FORMATS:
+            raise OutputError(
+                f"image format {self.image_format!r} is not supported; use one of "
+                f"{', '.join(f or 'none' for f in IMAGE_FORMATS)}"
+            )
+
+
+def write_outputs(result: MapBuild, out: Path, report: Report | None = None) -> list[Path]:
+    """Write every output of ``result`` into ``out``; the same inputs give the same bytes."""
+    report = report or Report()
+    with stable_ids():
+        fmap = render_map(
+            result.places,
+            result.countries,
+            result.country_names,
+            figures=result.figures_frame,
+            movements=result.movements_frame,
+            titles={a.id: a.title for a in result.articles},
+            title=report.title,
+            subtitle=report.subtitle,
+            source=report.source,
+        )
+        written = [write_map(fmap, out / "map.html", inline=report.inline)]
+    written += [
+        write_embed(out / "embed.html", report.title),
         write_places(result.places, out / "places.geojson"),
         write_figures(result.figures_frame, out / "figures.csv"),
         write_movements(result.movements_frame, out / "movements.geojson"),
     ]
+    if report.image_format:
+        written.append(write_image(result, out / f"map.{report.image_format}", report))
+    return written
 
 
-def write_map(fmap: folium.Map, path: Path) -> Path:
+def write_map(fmap: folium.Map, path: Path, *, inline: bool = False) -> Path:
+    """Save the map; ``inline`` swaps its CDN scripts and stylesheets for their content."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fmap.save(str(path))
+    html = fmap.get_root().render()
+    if inline:
+        from geomap.assets import inline_assets
+
+        html = inline_assets(html)
+    path.write_text(html, encoding="utf-8")
     return path
+
+
+def write_embed(path: Path, title: str) -> Path:
+    """A responsive iframe of map.html (16:10) to paste into a report or a CMS."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(EMBED.format(title=html.escape(title, quote=True)), encoding="utf-8")
+    return path
+
+
+def write_image(result: MapBuild, path: Path, report: Report) -> Path:
+    """The static map for print (PNG or SVG), drawn with geopandas and matplotlib."""
+    from geomap.static_map import draw_map, save_figure
+
+    figure = draw_map(result, title=report.title, subtitle=report.subtitle, source=report.source)
+    return save_figure(figure, path, report.image_format)
 
 
 def places_geojson(places: gpd.GeoDataFrame) -> dict:

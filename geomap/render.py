@@ -7,18 +7,20 @@ what each layer draws; `geomap.popups` writes the text (every article string thr
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import math
 import statistics
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import MacroElement, Template
+from branca.element import Element, MacroElement, Template
 from shapely.geometry import Point
 
 from geomap.boundaries import date_key
@@ -50,6 +52,12 @@ NO_COUNT_COLOUR = "#555555"
 MAX_FIGURE_RADIUS = 30.0
 MIN_FIGURE_RADIUS = 4.0
 FACILITY_ICON = '<div class="geomap-facility">&#9992;</div>'
+#: The folium default scripts and stylesheets geomap's maps need (Leaflet, and jQuery
+#: for folium's own popups); the rest of folium's defaults style widgets geomap never draws.
+MAP_ASSETS = ("leaflet", "jquery", "leaflet_css")
+DEFAULT_SOURCE = "geomap · boundaries: Natural Earth · places: GeoNames"
+#: How many of the most mentioned places keep a permanent label (readable without tiles).
+LABELLED_PLACES = 8
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,8 @@ def render_map(
     movements: gpd.GeoDataFrame | None = None,
     titles: Mapping[str, str] | None = None,
     title: str = "geomap",
+    subtitle: str = "",
+    source: str = DEFAULT_SOURCE,
 ) -> folium.Map:
     """The layered map of ``places`` over ``countries`` (frames as in `geomap.boundaries`).
 
@@ -80,6 +90,7 @@ def render_map(
     ``titles`` (article id → title) name the articles in popups; an id stands in for a
     missing title. When the articles have more than one date, a time slider shows the
     point and line layers as of a chosen date; it opens at the newest, showing everything.
+    ``title``, ``subtitle`` and ``source`` (the credit line) head the map for reports.
     """
     article_names = ArticleNames(titles or {})
     figure_rows, moves = _records(figures), _records(movements)
@@ -88,10 +99,15 @@ def render_map(
     dated = (r["date"] for r in [*figure_rows, *moves] if isinstance(r["date"], dt.date))
     period = Period.spanning([*map(dt.date.fromisoformat, cited), *dated])
     fmap = folium.Map(location=[15, 5], zoom_start=4, tiles="OpenStreetMap", control_scale=True)
+    # geomap draws no Bootstrap widgets or Awesome Markers: load only what it uses.
+    fmap.default_js = [(n, url) for n, url in fmap.default_js if n in MAP_ASSETS]
+    fmap.default_css = [(n, url) for n, url in fmap.default_css if n in MAP_ASSETS]
+    Heading(title, subtitle, source).add_to(fmap)
     if "presence" not in countries:  # not through troop_presence: no troops to shade
         countries = countries.assign(presence=0, presence_actors="")
     countries = countries.assign(popup=country_popups(countries, figure_rows, article_names))
     add_countries_layer(fmap, countries)
+    add_labels_layer(fmap, countries, places)
     hosting = countries[countries["presence"] > 0]
     classes = presence_classes(hosting["presence"])
     add_presence_layer(fmap, hosting, classes)
@@ -109,7 +125,7 @@ def render_map(
         layers.append(add_movements_layer(fmap, moves, context))
     actors = [f["actor"] for f in located if f["count"] is not None] + [m["actor"] for m in moves]
     Legend(
-        title,
+        "Legend",
         has_associative=bool((places["role"] == "associative").any()),
         presence=[(label, colour) for _, label, colour in classes],
         actors=[(escape_text(actor), actor_colour(actor)) for actor in dict.fromkeys(actors)],
@@ -571,6 +587,91 @@ def _latlons(geometry) -> list[list[float]]:
 def marker_radius(mentions: int) -> float:
     """Circle radius in pixels; area grows with the mention count."""
     return round(5 + 3 * math.sqrt(mentions), 1)
+
+
+@contextlib.contextmanager
+def stable_ids() -> Iterator[None]:
+    """Give folium elements ids that depend only on their order of creation.
+
+    branca names every element from ``os.urandom`` (ids are made while rendering and
+    saving too), so two builds of the same articles would differ in every line. Wrap
+    building *and* saving a map in this to make its HTML byte-identical across builds.
+    """
+    counter = itertools.count()
+    original = Element._generate_id
+    Element._generate_id = classmethod(lambda cls: f"{next(counter):032x}")
+    try:
+        yield
+    finally:
+        Element._generate_id = original
+
+
+def add_labels_layer(
+    fmap: folium.Map, countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame
+) -> None:
+    """Permanent names of the countries drawn and the most mentioned places.
+
+    They keep the map readable offline or in print, when no background tiles load.
+    """
+    layer = folium.FeatureGroup(name="Labels")
+    points = countries.geometry.representative_point()
+    for name, point, touched in zip(countries["name"], points, countries["touched"], strict=True):
+        style = "geomap-label geomap-country" + (" geomap-touched" if touched else "")
+        _label(layer, name, point.y, point.x, style)
+    literal = places[(places["role"] == "literal") & places["kind"].isin(["city", "other"])]
+    for row in literal.head(LABELLED_PLACES).itertuples():
+        _label(layer, row.name, row.geometry.y, row.geometry.x, "geomap-label geomap-place")
+    layer.add_to(fmap)
+
+
+def _label(layer: folium.FeatureGroup, text: str, lat: float, lon: float, css: str) -> None:
+    folium.Marker(
+        location=[lat, lon],
+        icon=folium.DivIcon(
+            html=f'<div class="{css}">{escape_text(text)}</div>',
+            icon_size=(160, 16),
+            icon_anchor=(80, -6) if "place" in css else (80, 8),
+        ),
+        interactive=False,
+    ).add_to(layer)
+
+
+class Heading(MacroElement):
+    """The map's title, subtitle and credit line, for maps embedded in reports."""
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}
+        <style>
+          .leaflet-container {background: #dde6ec;}
+          .geomap-heading {position: fixed; top: 10px; left: 50%; transform: translateX(-50%);
+            z-index: 1000; background: rgba(255,255,255,0.92); padding: 6px 14px;
+            border-radius: 6px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); text-align: center;
+            font-family: sans-serif; max-width: 60%;}
+          .geomap-heading h1 {margin: 0; font-size: 18px;}
+          .geomap-heading p {margin: 2px 0 0; font-size: 13px; color: #444;}
+          .geomap-source {position: fixed; bottom: 20px; right: 10px; z-index: 1000;
+            font: 11px sans-serif; color: #333; background: rgba(255,255,255,0.8);
+            padding: 1px 6px; border-radius: 3px;}
+          .geomap-label {font: 11px sans-serif; color: #333; text-align: center;
+            white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff;}
+          .geomap-touched {font-weight: 700; font-size: 12px; text-transform: uppercase;
+            letter-spacing: 1px; color: #222;}
+          .geomap-place {font-size: 12px; color: #10325c;}
+        </style>
+        {% endmacro %}
+        {% macro html(this, kwargs) %}
+        <div class="geomap-heading"><h1>{{ this.title }}</h1>
+          {% if this.subtitle %}<p>{{ this.subtitle }}</p>{% endif %}</div>
+        {% if this.source %}<div class="geomap-source">{{ this.source }}</div>{% endif %}
+        {% endmacro %}
+    """)
+
+    def __init__(self, title: str, subtitle: str = "", source: str = "") -> None:
+        super().__init__()
+        self._name = "Heading"
+        self.title = escape_text(title)
+        self.subtitle = escape_text(subtitle)
+        self.source = escape_text(source)
 
 
 def _frame(fmap: folium.Map, places: gpd.GeoDataFrame) -> None:

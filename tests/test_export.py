@@ -2,10 +2,23 @@ import csv
 import datetime as dt
 import json
 
+import pytest
+
 from geomap.boundaries import figures_frame, movements_frame
-from geomap.export import figures_table, write_figures, write_movements
+from geomap.exceptions import OutputError
+from geomap.export import (
+    Report,
+    figures_table,
+    write_embed,
+    write_figures,
+    write_movements,
+    write_outputs,
+)
 from geomap.figures import Movement, TroopFigure
 from geomap.gazetteer import Place
+from geomap.pipeline import build
+
+from .conftest import SEEDS
 
 NIGER = Place("geonames:2440476", "Niger", "country", 17.7, 9.9, "NE", 0, 2440476, "geonames")
 BASE_101 = Place("geomap:b101", "Air Base 101", "facility", 13.48, 2.18, "NE", 0, None, "geomap")
@@ -79,3 +92,41 @@ def test_figures_table_shortens_sentences():
     table = figures_table(figures_frame([long]))
     assert "United States" in table and "1100" in table and "…" in table
     assert max(len(line) for line in table.splitlines()) < 200
+
+
+def test_report_rejects_unknown_image_formats():
+    with pytest.raises(OutputError, match="'gif' is not supported.*png, svg, none"):
+        Report(image_format="gif")
+
+
+def test_embed_snippet_is_a_responsive_iframe_with_an_escaped_title(tmp_path):
+    text = write_embed(tmp_path / "embed.html", 'Sahel "forces" <now>').read_text()
+    assert '<iframe src="map.html"' in text and "padding-top: 62.5%" in text
+    assert 'title="Sahel &quot;forces&quot; &lt;now&gt;"' in text
+
+
+@pytest.fixture(scope="module")
+def seed_result():
+    return build([SEEDS])
+
+
+def test_two_builds_write_identical_bytes(seed_result, tmp_path):
+    report = Report(title="Sahel", subtitle="September 2023", source="Test desk")
+    first = write_outputs(seed_result, tmp_path / "one", report)
+    second = write_outputs(seed_result, tmp_path / "two", report)
+    assert [p.name for p in first] == [
+        "map.html", "embed.html", "places.geojson", "figures.csv", "movements.geojson", "map.png",
+    ]  # fmt: skip
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_heading_subtitle_and_credit_line_are_on_the_map(seed_result, tmp_path):
+    report = Report(
+        title="Sahel <script>", subtitle="Sept 2023", source="Desk & co", image_format=""
+    )
+    (html_path, *_) = write_outputs(seed_result, tmp_path, report)
+    html = html_path.read_text()
+    assert "<h1>Sahel &lt;script&gt;</h1>" in html and "<p>Sept 2023</p>" in html
+    assert '<div class="geomap-source">Desk &amp; co</div>' in html
+    assert not (tmp_path / "map.png").exists()

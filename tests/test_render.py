@@ -28,6 +28,7 @@ from geomap.render import (
     render_map,
     screen_bearing,
     shade,
+    stable_ids,
 )
 
 PAYLOADS = [
@@ -80,7 +81,8 @@ def layers(html):
         m.group(1) or m.group(2): decoder.raw_decode(html, m.end())[0]["features"]
         for m in re.finditer(r"var (\w+)_data = |(\w+)_add\(", html)
     }
-    return {name: data[layer_var(html, name)] for name in overlays(html)}
+    drawn = {name for name in overlays(html) if name != "Labels"}  # Labels: plain markers
+    return {name: data[layer_var(html, name)] for name in drawn}
 
 
 def props(html, layer):
@@ -113,7 +115,7 @@ def place(name, kind, lat, lon, country):
 
 
 @pytest.fixture
-def fmap():
+def fmap_args():
     places = [
         place("Niamey", "city", 13.5, 2.1, "NE"),
         place("Base", "facility", 16.9, 8.0, "NE"),
@@ -138,12 +140,18 @@ def fmap():
     ]
     frame = places_frame(mentions)
     countries = country_mentions(frame, load_countries(), {"NE": ("ML",)})
-    return render_map(frame, countries, {"NE": "Niger", "ML": "Mali"}, title="Test <map>")
+    return frame, countries, {"NE": "Niger", "ML": "Mali"}
+
+
+@pytest.fixture
+def fmap(fmap_args):
+    return render_map(*fmap_args, title="Test <map>")
 
 
 def test_map_has_one_layer_per_kind_and_a_legend(fmap):
     html = fmap.get_root().render()
     assert set(overlays(html)) == {
+        "Labels",
         "Countries (shaded by mentions)",
         "Places (sized by mentions)",
         "Military facilities",
@@ -428,3 +436,26 @@ def test_symbol_area_grows_with_count_and_bearing_is_clockwise_from_north():
     assert figure_radius(3250, 13000) == 15  # a quarter of the count, a quarter of the area
     assert screen_bearing([0, 0], [0, 10]) == 90 and screen_bearing([0, 0], [10, 0]) == 0
     assert actor_colour("France") == actor_colour("France") in ACTOR_COLOURS
+
+
+def test_stable_ids_make_two_renders_identical(fmap_args):
+    def html():
+        return render_map(*fmap_args).get_root().render()
+
+    assert html() != html()  # folium's own ids come from os.urandom
+    with stable_ids():
+        first = html()
+    with stable_ids():
+        second = html()
+    assert first == second
+
+
+def test_labels_name_countries_and_places_without_tiles(fmap):
+    # The DivIcons' HTML sits in JSON options: undo that escaping to read it.
+    html = fmap.get_root().render().replace('\\"', '"')
+    html = html.replace("\\u003e", ">").replace("\\u003c", "<")
+    assert 'geomap-label geomap-country geomap-touched">Niger<' in html
+    assert 'geomap-label geomap-country">Mali<' in html  # a neighbour, not touched
+    assert 'geomap-label geomap-place">Niamey<' in html
+    assert 'geomap-place">Base<' not in html  # facilities have their own icon
+    assert ".leaflet-container {background: #dde6ec;}" in html  # neutral sea when offline

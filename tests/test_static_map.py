@@ -1,0 +1,109 @@
+import dataclasses
+
+import matplotlib as mpl
+import numpy as np
+import pytest
+from matplotlib import image
+
+from geomap.exceptions import OutputError
+from geomap.pipeline import build
+from geomap.render import presence_classes, shade
+from geomap.static_map import draw_map, save_figure
+
+from .conftest import SEEDS
+
+#: "$" must stay a dollar sign, not start matplotlib's mathtext.
+TITLE = "Niger: a $100 million base"
+SUBTITLE = "US troops move from Niamey to Agadez"
+SOURCE = "Source: Reuters, 2023-09-08"
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return build([SEEDS])
+
+
+@pytest.fixture(scope="module")
+def saved(seed, tmp_path_factory):
+    """The seed map saved once as PNG and SVG: {format: path}."""
+    folder = tmp_path_factory.mktemp("static")
+    figure = draw_map(seed, title=TITLE, subtitle=SUBTITLE, source=SOURCE)
+    return {fmt: save_figure(figure, folder / f"map.{fmt}", fmt) for fmt in ("png", "svg")}
+
+
+@pytest.fixture(scope="module")
+def pixels(saved):
+    """The PNG's pixels as (height, width, RGB) integers 0–255."""
+    return np.round(image.imread(saved["png"])[:, :, :3] * 255).astype(int)
+
+
+def colour_share(pixels: np.ndarray, colour: str, tolerance: int = 0) -> float:
+    """The share of pixels within ``tolerance`` (per channel) of ``colour``."""
+    rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+    return float((np.abs(pixels - rgb).max(axis=2) <= tolerance).mean())
+
+
+def test_png_has_the_default_size(pixels):
+    assert pixels.shape == (1000, 1600, 3)
+
+
+def test_png_is_a_drawn_map_not_a_blank(pixels):
+    packed = pixels[:, :, 0] << 16 | pixels[:, :, 1] << 8 | pixels[:, :, 2]
+    assert len(np.unique(packed)) > 500
+    assert pixels.std() > 30
+
+
+def test_png_shows_niger_shaded_by_mentions_and_hatched_by_presence(seed, pixels):
+    niger = seed.countries.set_index("iso_a2").loc["NE"]
+    assert colour_share(pixels, shade(niger["mentions"])) > 0.05
+    for _, _, colour in presence_classes(seed.countries.query("presence > 0")["presence"]):
+        assert colour_share(pixels, colour, tolerance=8) > 0.002, colour
+
+
+def test_same_build_gives_the_same_bytes(seed, saved, tmp_path):
+    figure = draw_map(seed, title=TITLE, subtitle=SUBTITLE, source=SOURCE)
+    for fmt, first in saved.items():
+        again = save_figure(figure, tmp_path / f"again.{fmt}", fmt)
+        assert again.read_bytes() == first.read_bytes(), fmt
+
+
+def test_svg_keeps_the_headings_and_labels_as_text(saved):
+    svg = saved["svg"].read_text(encoding="utf-8")
+    texts = (TITLE, SUBTITLE, SOURCE, "Data as of 2023-09-08 (1 article)", "US 1,100", "FR 1,500")
+    for text in texts:
+        assert f">{text}<" in svg, text
+    assert "Matplotlib v" not in svg  # no version metadata to change the bytes
+
+
+def test_custom_size_is_exact(seed, tmp_path):
+    path = save_figure(draw_map(seed, size=(1234, 777)), tmp_path / "small.png", "png")
+    assert image.imread(path).shape[:2] == (777, 1234)
+
+
+def test_figures_without_a_number_get_the_white_marker(seed, tmp_path):
+    frame = seed.figures_frame
+    countless = dataclasses.replace(seed, figures_frame=frame[frame["count"].isna()])
+    svg = save_figure(draw_map(countless), tmp_path / "countless.svg", "svg").read_text()
+    assert "troops, number not given" in svg
+    assert "US 1,100" not in svg
+
+
+def test_a_build_without_places_still_draws(write, gazetteer, tmp_path):
+    article = write("empty.txt", " date 2023-09-08 Nothing was said about anywhere.")
+    result = build([article], gazetteer=gazetteer)
+    svg = save_figure(draw_map(result, title="Nothing"), tmp_path / "none.svg", "svg")
+    assert ">Nothing<" in svg.read_text()
+
+
+def test_drawing_leaves_pyplot_and_rc_params_alone(seed):
+    import matplotlib.pyplot as plt
+
+    before, figures = dict(mpl.rcParams), plt.get_fignums()
+    draw_map(seed)
+    assert dict(mpl.rcParams) == before
+    assert plt.get_fignums() == figures
+
+
+def test_unknown_image_format_is_refused(seed, tmp_path):
+    with pytest.raises(OutputError, match="'jpeg'.*png, svg"):
+        save_figure(draw_map(seed), tmp_path / "map.jpeg", "jpeg")
