@@ -18,6 +18,7 @@ test: $(VENV)/.installed-test  ## install test needs and run the tests and the l
 bench: $(VENV)/.installed  ## print the benchmarks' measurements
 	$(BIN)/python bench/bench_gazetteer.py
 	$(BIN)/python bench/bench_map.py
+	cd bench && ../$(BIN)/python bench_rebuild.py
 
 assets: $(VENV)/.installed  ## fetch (again) the files `geomap build --inline` puts into maps
 	$(BIN)/python -m geomap.assets
@@ -37,4 +38,5 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) $(OUT)/map.html $(OUT)/places.geojson $(OUT)/figures.csv \
-		$(OUT)/movements.geojson
+		$(OUT)/movements.geojson $(OUT)/map.png $(OUT)/map.svg $(OUT)/embed.html \
+		$(OUT)/.geomap-store.sqlite
