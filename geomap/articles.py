@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import re
 import shutil
 import warnings
@@ -72,6 +73,31 @@ def find_article_files(paths: Iterable[str | Path]) -> list[Path]:
         else:
             files.append(path)
     return list(dict.fromkeys(files))
+
+
+def read_jsonl_articles(path: str | Path) -> list[Article]:
+    """Articles from a JSON Lines file whose lines hold ``id`` and ``text`` (evaluation corpora).
+
+    Offsets in the results refer to ``text`` exactly as given: no header or markup is removed.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputNotFoundError(f"input file {str(path)!r} does not exist")
+    articles = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                article_id, text = str(record["id"]), record["text"]
+            except (ValueError, KeyError, TypeError) as err:
+                raise NoArticlesError(
+                    f"{path}, line {number}: expected a JSON object with 'id' and 'text' ({err})"
+                ) from err
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            articles.append(Article(article_id, None, "", text, digest, path))
+    return articles
 
 
 def add_to_corpus(files: Iterable[str | Path], corpus: Path) -> list[Path]:

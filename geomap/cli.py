@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 
 from geomap import __version__
-from geomap.exceptions import GeomapError, GeomapWarning
+from geomap.exceptions import GeomapError, GeomapWarning, UsageError
 
 log = logging.getLogger("geomap")
 
@@ -132,6 +132,28 @@ def _parser() -> argparse.ArgumentParser:
         "paths", nargs="+", type=Path, metavar="PATH", help="article files or folders"
     )
     figures.set_defaults(run=_figures)
+
+    geoparse = commands.add_parser(
+        "geoparse",
+        help="write the toponyms found in texts as JSON Lines predictions",
+        description="Find and resolve every toponym mention (demonyms and adjectival uses "
+        "included, resolved to their country) in article files, folders or a JSON Lines "
+        "file, and write one line per document: {id, toponyms: [{start, end, name, lat, "
+        "lon, geonameid, place, kind, role}]} with offsets into the text.",
+    )
+    geoparse.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="article files or folders"
+    )
+    geoparse.add_argument(
+        "--jsonl",
+        type=Path,
+        metavar="IN",
+        help="a JSON Lines file whose lines hold 'id' and 'text' (offsets refer to 'text')",
+    )
+    geoparse.add_argument(
+        "--out", type=Path, required=True, metavar="OUT.jsonl", help="where to write"
+    )
+    geoparse.set_defaults(run=_geoparse)
 
     geocode = commands.add_parser(
         "geocode",
@@ -333,6 +355,27 @@ def _figures(args: argparse.Namespace) -> int:
     from geomap.pipeline import build
 
     print(figures_table(build(args.paths).figures_frame))
+    return 0
+
+
+def _geoparse(args: argparse.Namespace) -> int:
+    from geomap.articles import read_articles, read_jsonl_articles
+    from geomap.export import write_predictions
+    from geomap.gazetteer import default_gazetteer
+    from geomap.geoparse import geoparse
+
+    if bool(args.paths) == bool(args.jsonl):
+        raise UsageError("give article PATHs or --jsonl IN, not both and not neither")
+    articles = read_jsonl_articles(args.jsonl) if args.jsonl else read_articles(args.paths)
+    gazetteer = default_gazetteer()
+    progress = _ProgressBar()
+    documents = []
+    for done, article in enumerate(articles, start=1):
+        documents.append((article.id, geoparse(article, gazetteer)))
+        progress(done, len(articles))
+    write_predictions(documents, args.out)
+    found = sum(len(mentions) for _, mentions in documents)
+    log.info("wrote %d toponyms in %d documents to %s", found, len(documents), args.out)
     return 0
 
 

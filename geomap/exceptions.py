@@ -33,5 +33,9 @@ class AssetError(GeomapError, RuntimeError):
     """The JavaScript and CSS files inlined into a map are missing and cannot be fetched."""
 
 
+class UsageError(GeomapError, ValueError):
+    """A command was given arguments that do not go together."""
+
+
 class GeomapWarning(UserWarning):
     """A soft problem (an article without a date, undecodable bytes…), collected in the report."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from shapely.geometry import mapping
 
 from geomap.boundaries import FIGURE_COLUMNS
 from geomap.exceptions import OutputError
+from geomap.geoparse import Mention
 from geomap.pipeline import MapBuild
 from geomap.render import DEFAULT_SOURCE, render_map, stable_ids
 
@@ -164,6 +166,32 @@ def write_figures(figures: gpd.GeoDataFrame, path: Path) -> Path:
     """figures.csv: the documented columns, in the frame's order (date, article, sentence)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     figures[FIGURE_COLUMNS].to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    return path
+
+
+def toponym_record(mention: Mention) -> dict:
+    """One mention as a line item of the evaluation format (plus geonameid, kind, role)."""
+    place = mention.place
+    return {
+        "start": mention.start,
+        "end": mention.end,
+        "name": mention.text,
+        "lat": place.lat,
+        "lon": place.lon,
+        "geonameid": place.geonameid,
+        "place": place.name,
+        "kind": place.kind,
+        "role": mention.role,
+    }
+
+
+def write_predictions(documents: Iterable[tuple[str, list[Mention]]], path: Path) -> Path:
+    """Toponym predictions as JSON Lines: ``{"id", "toponyms": [...]}`` per document."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for doc_id, mentions in documents:
+            line = {"id": doc_id, "toponyms": [toponym_record(m) for m in mentions]}
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
     return path
 
 

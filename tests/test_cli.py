@@ -172,3 +172,33 @@ def test_geocode_command(capsys):
     lat, lon, name = capsys.readouterr().out.strip().split("\t")
     assert name == "Agadez" and abs(float(lat) - 16.97) < 0.1
     assert main(["geocode", "Qqqxxyyzz"]) == 1
+
+
+def test_geoparse_writes_predictions_for_a_jsonl_corpus(tmp_path):
+    corpus = tmp_path / "in.jsonl"
+    lines = [
+        {"id": 7, "text": "French troops left Gao for Niamey."},
+        {"id": "b", "text": "Nothing."},
+    ]
+    corpus.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    out = tmp_path / "pred.jsonl"
+    assert main(["geoparse", "--jsonl", str(corpus), "--out", str(out)]) == 0
+    first, second = [json.loads(line) for line in out.read_text().splitlines()]
+    assert first["id"] == "7" and second == {"id": "b", "toponyms": []}
+    found = {t["name"]: t for t in first["toponyms"]}
+    assert set(found) == {"French", "Gao", "Niamey"}
+    assert found["French"]["role"] == "adjectival" and found["French"]["kind"] == "country"
+    assert lines[0]["text"][found["Gao"]["start"] : found["Gao"]["end"]] == "Gao"
+    assert found["Niamey"]["geonameid"] == 2440485
+
+
+def test_geoparse_needs_exactly_one_kind_of_input(tmp_path, capsys):
+    assert main(["geoparse", "--out", str(tmp_path / "x.jsonl")]) == 1
+    assert "give article PATHs or --jsonl IN" in capsys.readouterr().err
+
+
+def test_geoparse_names_the_bad_line(tmp_path, capsys):
+    corpus = tmp_path / "in.jsonl"
+    corpus.write_text('{"id": 1, "text": "ok"}\n{"id": 2}\n')
+    assert main(["geoparse", "--jsonl", str(corpus), "--out", str(tmp_path / "p.jsonl")]) == 1
+    assert "line 2" in capsys.readouterr().err
