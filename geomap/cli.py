@@ -155,6 +155,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     geoparse.set_defaults(run=_geoparse)
 
+    evaluate = commands.add_parser(
+        "eval",
+        help="score geoparsers against a gold corpus",
+        description="Score toponym predictions against GOLD.jsonl and print one table, a row "
+        "per system: recognition precision/recall/F1 with exact and with overlapping spans; "
+        "resolution on the exactly recognised toponyms with gold coordinates: accuracy within "
+        "161 km, median and mean error, AUC of the error curve (Gritta et al.). geomap's own "
+        "row comes first (it geoparses the gold texts), then each PRED file and each peer.",
+    )
+    evaluate.add_argument("gold", type=Path, metavar="GOLD.jsonl", help="gold toponyms")
+    evaluate.add_argument(
+        "predictions", nargs="*", type=Path, metavar="PRED.jsonl", help="predictions to score"
+    )
+    evaluate.add_argument(
+        "--peers",
+        type=Path,
+        metavar="DIR",
+        help="also score every CORPUS_SYSTEM.jsonl in DIR whose CORPUS is GOLD's file name",
+    )
+    evaluate.add_argument("--kinds", nargs="+", metavar="KIND", help="score only these kinds")
+    evaluate.add_argument("--no-geomap", action="store_true", help="leave out geomap's own row")
+    evaluate.set_defaults(run=_evaluate)
+
     geocode = commands.add_parser(
         "geocode",
         help="look a place name up",
@@ -376,6 +399,26 @@ def _geoparse(args: argparse.Namespace) -> int:
     write_predictions(documents, args.out)
     found = sum(len(mentions) for _, mentions in documents)
     log.info("wrote %d toponyms in %d documents to %s", found, len(documents), args.out)
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from geomap.evaluate import format_table, load_gold, load_predictions, predict, score
+
+    gold = load_gold(args.gold)
+    runs = [(p.stem, p) for p in args.predictions]
+    if args.peers:
+        corpus = args.gold.stem
+        peers = sorted(args.peers.glob(f"{corpus}_*.jsonl"))
+        runs += [(p.stem.removeprefix(f"{corpus}_"), p) for p in peers]
+    rows = [] if args.no_geomap else [("geomap", score(gold, predict(gold), kinds=args.kinds))]
+    rows += [(name, score(gold, load_predictions(path), kinds=args.kinds)) for name, path in runs]
+    if not rows:
+        raise UsageError("nothing to score: give PRED files or --peers, or drop --no-geomap")
+    total = sum(len(doc.toponyms) for doc in gold.values())
+    kinds = f", kinds {', '.join(args.kinds)}" if args.kinds else ""
+    print(f"{args.gold.name}: {len(gold)} documents, {total} gold toponyms{kinds}")
+    print(format_table(rows))
     return 0
 
 

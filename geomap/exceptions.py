@@ -37,5 +37,9 @@ class UsageError(GeomapError, ValueError):
     """A command was given arguments that do not go together."""
 
 
+class EvaluationError(GeomapError, ValueError):
+    """A gold or prediction file for scoring is malformed, or the two do not fit together."""
+
+
 class GeomapWarning(UserWarning):
     """A soft problem (an article without a date, undecodable bytes…), collected in the report."""

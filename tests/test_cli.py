@@ -202,3 +202,25 @@ def test_geoparse_names_the_bad_line(tmp_path, capsys):
     corpus.write_text('{"id": 1, "text": "ok"}\n{"id": 2}\n')
     assert main(["geoparse", "--jsonl", str(corpus), "--out", str(tmp_path / "p.jsonl")]) == 1
     assert "line 2" in capsys.readouterr().err
+
+
+def test_eval_scores_geomap_beside_prediction_files(tmp_path, capsys):
+    text = "Troops left Niamey for Agadez."
+    gold = tmp_path / "tiny.jsonl"
+    gold.write_text(json.dumps({"id": "1", "text": text, "toponyms": [
+        {"start": 12, "end": 18, "name": "Niamey", "lat": 13.51, "lon": 2.11},
+        {"start": 23, "end": 29, "name": "Agadez", "lat": 16.97, "lon": 7.99},
+    ]}) + "\n")  # fmt: skip
+    peers = tmp_path / "peers"
+    peers.mkdir()
+    (peers / "tiny_half.jsonl").write_text(json.dumps({"id": "1", "toponyms": [
+        {"start": 12, "end": 18, "name": "Niamey", "lat": 45.0, "lon": 2.0},
+    ]}) + "\n")  # fmt: skip
+    assert main(["eval", str(gold), "--peers", str(peers)]) == 0
+    table = capsys.readouterr().out
+    geomap_row = next(line for line in table.splitlines() if line.startswith("geomap"))
+    half_row = next(line for line in table.splitlines() if line.startswith("half"))
+    # geomap finds both exactly and within 161 km; the peer finds one, 3,500 km off.
+    assert geomap_row.split()[1:4] == ["1.000", "1.000", "1.000"]
+    assert geomap_row.split()[7] == "1.000"
+    assert half_row.split()[1:4] == ["1.000", "0.500", "0.667"] and half_row.split()[7] == "0.000"
