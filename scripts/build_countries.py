@@ -13,8 +13,9 @@ Outputs:
   ``iso_a2``, ``iso_a3``, ``name`` (EPSG:4326, coordinates rounded to
   4 decimals, valid geometries, sorted by name).
 * ``data/countries.csv`` -- ``iso_a2,iso_a3,name,lat,lon`` where ``lat``/``lon``
-  is a label point inside the country's largest polygon part, sorted by
-  ``iso_a2`` then ``name``.
+  is the country's conventional centre from the ``world-countries`` npm package
+  when it lies inside the country, else a label point inside the country's
+  largest polygon part; sorted by ``iso_a2`` then ``name``.
 
 The output is deterministic: running the script twice gives identical bytes.
 
@@ -26,6 +27,7 @@ Usage::
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import tarfile
 import tempfile
@@ -43,6 +45,12 @@ PACKAGE = "world-atlas@2.0.2"
 MEMBER = "package/countries-50m.json"
 # SHA-256 of countries-50m.json in world-atlas 2.0.2, to catch a changed source.
 MEMBER_SHA256 = "04342cdc1e3016bcd7db1630de95684d67b79fe3c8c460321e87aef469502394"
+CENTRES_PACKAGE = "world-countries@5.1.0"
+CENTRES_MEMBER = "package/countries.json"
+# Where world-countries' rounded centre is far from the usual one: the geographic centre
+# of the contiguous United States (near Lebanon, Kansas), not 38°N 97°W.
+CENTRE_OVERRIDES = {"US": (39.8283, -98.5795)}
+CENTRES_SHA256 = "359431fb9475666dfad1ea5e72e53521cef40520f65eecd08e02ba569eb8491b"
 LAYER = "countries"
 
 DECIMALS = 4
@@ -59,24 +67,33 @@ GEOJSON_PATH = DATA_DIR / "countries.geojson"
 CSV_PATH = DATA_DIR / "countries.csv"
 
 
-def fetch_topojson(workdir: Path) -> Path:
-    """Download the world-atlas tarball with ``npm pack`` and extract the 1:50m file."""
+def npm_member(package: str, member: str, sha256: str, workdir: Path) -> Path:
+    """Fetch ``package`` with ``npm pack``, extract ``member`` and check its SHA-256."""
+    target = workdir / package.replace("/", "_")
+    target.mkdir()
     subprocess.run(
-        ["npm", "pack", PACKAGE, "--silent"],
-        cwd=workdir,
+        ["npm", "pack", package, "--silent"],
+        cwd=target,
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    tarballs = sorted(workdir.glob("*.tgz"))
+    tarballs = sorted(target.glob("*.tgz"))
     if len(tarballs) != 1:
-        raise RuntimeError(f"expected one tarball from npm pack, found {tarballs}")
+        raise RuntimeError(f"expected one tarball from npm pack {package}, found {tarballs}")
     with tarfile.open(tarballs[0], "r:gz") as tar:
-        tar.extract(MEMBER, path=workdir, filter="data")
-    path = workdir / MEMBER
+        tar.extract(member, path=target, filter="data")
+    path = target / member
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != MEMBER_SHA256:
-        raise RuntimeError(f"{MEMBER} has SHA-256 {digest}, expected {MEMBER_SHA256}")
+    if digest != sha256:
+        raise RuntimeError(f"{package} {member} has SHA-256 {digest}, expected {sha256}")
     return path
+
+
+def conventional_centres(path: Path) -> dict[str, tuple[float, float]]:
+    """ISO alpha-2 → the (lat, lon) centre that gazetteers give a country (world-countries)."""
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    centres = {row["cca2"]: (float(row["latlng"][0]), float(row["latlng"][1])) for row in rows}
+    return centres | CENTRE_OVERRIDES
 
 
 def iso_lookup() -> dict[str, dict[str, Any]]:
@@ -195,9 +212,21 @@ def write_geojson(countries: gpd.GeoDataFrame, path: Path) -> None:
     )
 
 
-def write_csv(countries: gpd.GeoDataFrame, path: Path) -> None:
-    """Write the label-point CSV sorted by iso_a2 then name."""
-    points = [label_point(g) for g in countries.geometry]
+def write_csv(
+    countries: gpd.GeoDataFrame, centres: dict[str, tuple[float, float]], path: Path
+) -> None:
+    """Write one point per country, sorted by iso_a2 then name.
+
+    The point is the country's conventional centre (world-countries' ``latlng``, the
+    whole-degree centres GeoNames and most gazetteers use: Russia 60°N 100°E) when it
+    lies inside the country; otherwise (coastal or ring-shaped countries, no code) a
+    label point inside the largest part.
+    """
+    points = []
+    for code, geom in zip(countries["iso_a2"], countries.geometry, strict=True):
+        centre = centres.get(code) if isinstance(code, str) else None
+        inside = centre is not None and geom.contains(shapely.Point(centre[1], centre[0]))
+        points.append(centre if inside else label_point(geom))
     table = pd.DataFrame(
         {
             "iso_a2": countries["iso_a2"],
@@ -215,9 +244,12 @@ def main() -> None:
     """Fetch the source, build both files and report what was written."""
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="build_countries_") as tmp:
-        countries = load_countries(fetch_topojson(Path(tmp)))
+        countries = load_countries(npm_member(PACKAGE, MEMBER, MEMBER_SHA256, Path(tmp)))
+        centres = conventional_centres(
+            npm_member(CENTRES_PACKAGE, CENTRES_MEMBER, CENTRES_SHA256, Path(tmp))
+        )
     write_geojson(countries, GEOJSON_PATH)
-    write_csv(countries, CSV_PATH)
+    write_csv(countries, centres, CSV_PATH)
 
     uncoded = sorted(countries.loc[countries["iso_a2"].isna(), "name"])
     print(f"{len(countries)} countries from {PACKAGE} ({MEMBER.removeprefix('package/')})")
