@@ -36,7 +36,10 @@ GEONAMES = "geonames"
 CURATED = "geomap"
 
 _LATIN = re.compile(r"^[\u0020-\u024F\u1E00-\u1EFF\u2019]+$")
-_DATA_FILES = ("countries.csv", "places.csv", "names.csv", "not_places.txt")
+_DATA_FILES = ("countries.csv", "us_states.csv", "places.csv", "names.csv", "not_places.txt")
+#: Population given to US states, which the data have none of: enough to beat towns named
+#: after them ("Texas", Queensland), not Washington, D.C. against Washington State.
+STATE_POPULATION = 500_000
 
 
 @dataclass(frozen=True)
@@ -238,6 +241,12 @@ def compile_index(version: str) -> dict:
         for _, continent in sorted(gnc.get_continents().items())
     ]
     curated = _add_curated(add)
+    for state in read_csv("us_states.csv"):
+        add(
+            (f"{GEONAMES}:{state['geonameid']}", state["name"], "region", float(state["lat"]),
+             float(state["lon"]), "US", STATE_POPULATION, int(state["geonameid"]), GEONAMES),
+            [],
+        )  # fmt: skip
     for gid, city in sorted(gnc.get_cities().items(), key=lambda item: int(item[0])):
         aliases = [a for a in city["alternatenames"] if _usable_alias(a)]
         add(

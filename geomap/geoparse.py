@@ -359,11 +359,20 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
     """Find and resolve the toponyms of one article (a pure function of its inputs)."""
     gazetteer = gazetteer or default_gazetteer()
     matches = find_toponyms(article.text, gazetteer)
-    context = _context_countries(matches)
+    # Two passes: the unambiguous places give a first context; then every resolved
+    # place (but the mention's own reading) votes, so "Atlanta … Georgia" means the state.
+    first = _context_countries(matches)
+    resolved = [_resolve(match, first, gazetteer)[0] for match in matches]
+    votes = Counter(
+        p.country for p, m in zip(resolved, matches, strict=True) if p.country and not m.demonym
+    )
     sentences = sentence_spans(article.text)
     mentions = []
-    for match in matches:
-        place, confidence, why = _resolve(match, context, gazetteer)
+    for match, reading in zip(matches, resolved, strict=True):
+        context = votes.copy()
+        if reading.country and not match.demonym:
+            context[reading.country] -= 1
+        place, confidence, why = _resolve(match, +context, gazetteer)
         s_start, s_end = next(
             ((s, e) for s, e in sentences if s <= match.start < e), (match.start, match.end)
         )

@@ -81,3 +81,12 @@ def test_unwritable_cache_warns_and_still_loads(tmp_path, monkeypatch, gazetteer
 def _tiny_index(version):
     rows = [("geonames:1", "Testville", "city", 1.0, 2.0, "NE", 10, 1, "geonames")]
     return gz._columnar(version, rows, {"testville": [0]}, {}, {}, {}, {})
+
+
+def test_us_states_are_regions_of_the_us(gazetteer):
+    texas = gazetteer.lookup("Texas")[0]
+    assert (texas.kind, texas.country) == ("region", "US")
+    assert geodesic((texas.lat, texas.lon), (31.25, -99.25)).km < 161  # GeoNames' Texas
+    # A state beats towns named after it, but not the capital named like a state.
+    assert gazetteer.lookup("Virginia")[0].kind == "region"
+    assert gazetteer.lookup("Washington")[0].kind == "city"

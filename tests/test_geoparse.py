@@ -127,3 +127,10 @@ def test_seed_places(gazetteer):
     names = {m.text for m in mentions}
     assert not names & {"Reuters", "Thursday", "Pentagon", "Biden", "Islamic State", "Daesh"}
     assert {m.role for m in mentions if m.place.name in ("Paris", "Washington")} == {"associative"}
+
+
+def test_state_or_country_by_the_article_context(gazetteer):
+    us = found("Storms hit Atlanta and Georgia on Monday.", gazetteer)
+    caucasus = found("Talks in Tbilisi: Georgia and Russia met.", gazetteer)
+    assert us["Georgia"][:2] == ("Georgia", "US")
+    assert caucasus["Georgia"][:2] == ("Georgia", "GE")
