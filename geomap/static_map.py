@@ -10,19 +10,26 @@ figure.
 
 from __future__ import annotations
 
+import io
 import math
+import struct
 import textwrap
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
+import shapely
+from matplotlib import path as mpath
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, findfont, get_font
+from matplotlib.markers import MarkerStyle
 from matplotlib.offsetbox import (
     AnchoredOffsetbox,
     DrawingArea,
@@ -31,11 +38,11 @@ from matplotlib.offsetbox import (
     TextArea,
     VPacker,
 )
-from matplotlib.patches import Circle, FancyArrowPatch, Polygon, Rectangle
+from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 from matplotlib.patheffects import withStroke
 from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter
-from matplotlib.transforms import Bbox
+from matplotlib.transforms import Bbox, IdentityTransform
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from shapely.geometry import Point, box
 
@@ -81,10 +88,25 @@ FONT = "DejaVu Sans"
 DRAW_STYLE = {"font.family": FONT, "hatch.linewidth": 2.5, "hatch.color": "edge"}
 #: Settings read when saving: SVG ids from a fixed salt, text kept as text.
 SAVE_STYLE = {"svg.hashsalt": "geomap", "svg.fonttype": "none"}
-#: Metadata that would change with the clock or matplotlib's version, left out.
-SAVE_METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}}
+#: SVG metadata that would change with the clock or matplotlib's version, left out.
+SVG_METADATA = {"Date": None, "Creator": None}
+#: zlib level of the PNG's pixels: 1 is fastest, and as small as Pillow's level 6 here.
+PNG_LEVEL = 1
 #: Where a place label may go, in order: right, left, above, below, then the diagonals.
 LABEL_SPOTS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
+#: Pixels kept free around a label.
+LABEL_PAD = 2
+#: A label's width is first guessed from its characters' advance widths, which Agg's
+#: measured width comes within a few per cent of; shrunk this much, the guess is short of it.
+GUESS_SHRINK = 0.85
+#: A line of text is at least this many times its font size high (DejaVu Sans: 1 em).
+LINE_HEIGHT = 0.9
+#: Where a label's box starts, as a share of its width (height) left of (below) its anchor.
+HALIGN = {"left": 0.0, "center": 0.5, "right": 1.0}
+VALIGN = {"bottom": 0.0, "center": 0.5, "top": 1.0}
+#: At most this many troop labels, largest count first: each costs about 6 ms to place
+#: and draw on every build, and a crowded map is no easier to read with more.
+TROOP_LABELS = 8
 #: Points between legend rows; more actors than ONE_COLUMN are listed in two columns.
 ROW_GAP = 4
 ONE_COLUMN = 4
@@ -119,6 +141,7 @@ def draw_map(
     dpi = 100 * min(width / REFERENCE_SIZE[0], height / REFERENCE_SIZE[1])
     with mpl.rc_context(DRAW_STYLE):
         figure = Figure(figsize=(_inches(width, dpi), _inches(height, dpi)), dpi=dpi)
+        FigureCanvasAgg(figure)  # the canvas labels measure text with
         top = _heading(figure, title, subtitle)
         _bottom_line(figure, result, source)
         ax = figure.add_axes((0.025, 0.065, 0.725, top - 0.065))
@@ -126,17 +149,13 @@ def draw_map(
         _draw_countries(ax, view, result.countries)
         classes = _draw_presence(ax, view, result.countries)
         view.freeze()
-        # Only now the Agg canvas, which labels measure text with: geopandas asks the
-        # canvas to redraw after every layer, which a bare Figure's base canvas skips.
-        FigureCanvasAgg(figure)
         labels = _Labels(ax)
         _graticule(ax, view, labels)
         key = _TroopKey(movements=_draw_movements(ax, labels, result.movements_frame))
         _draw_figures(ax, labels, result.figures_frame, key)
         _draw_places(ax, labels, result.places)
         _draw_country_names(ax, view, labels, result.countries)
-        legend = figure.add_axes((0.772, 0.065, 0.213, top - 0.065))
-        _legend(legend, classes, key)
+        _legend(figure, (0.772, top), classes, key)
     return figure
 
 
@@ -144,8 +163,8 @@ def save_figure(figure: Figure, path: Path, image_format: str) -> Path:
     """Write ``figure`` as "png" or "svg" at its own dpi: the same figure, the same bytes.
 
     Agg draws deterministically (with `draw_map`'s bundled font); what varies between
-    two saves is metadata and, in SVG, element ids. PNG leaves out the "Software" text
-    chunk (matplotlib's version). SVG leaves out ``Date`` (the clock, or
+    two saves is metadata and, in SVG, element ids. The PNG is written by `_png`, with
+    no text chunks (matplotlib would add its version). SVG leaves out ``Date`` (the clock, or
     ``SOURCE_DATE_EPOCH``) and ``Creator``, and salts its id hashes with a fixed
     ``svg.hashsalt`` instead of a random one. SVG text stays text (``svg.fonttype``
     "none"), so a newsroom can edit the headings, the legend and the troop labels;
@@ -159,10 +178,43 @@ def save_figure(figure: Figure, path: Path, image_format: str) -> Path:
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     with mpl.rc_context(SAVE_STYLE):
-        figure.savefig(
-            path, format=image_format, dpi=figure.dpi, metadata=SAVE_METADATA[image_format]
-        )
+        if image_format == "png":
+            raw = io.BytesIO()
+            figure.savefig(raw, format="rgba", dpi=figure.dpi)
+            width = int(figure.bbox.width)
+            rgba = np.frombuffer(raw.getbuffer(), np.uint8).reshape(-1, width, 4)
+            path.write_bytes(_png(rgba, figure.dpi))
+        else:
+            figure.savefig(path, format="svg", dpi=figure.dpi, metadata=SVG_METADATA)
     return path
+
+
+def _png(rgba: np.ndarray, dpi: float) -> bytes:
+    """Agg's RGBA pixels as a PNG, rows unfiltered and deflated at level PNG_LEVEL.
+
+    Pillow, which `savefig` writes PNG with, tries every filter on every row: that took
+    a quarter of the time of drawing and saving a map. A map's flat colours deflate
+    about as small without a filter, and an opaque alpha channel costs next to nothing.
+    """
+    height, width, _ = rgba.shape
+    rows = np.empty((height, 1 + 4 * width), np.uint8)
+    rows[:, 0] = 0  # each row's filter type: none
+    rows[:, 1:] = rgba.reshape(height, -1)
+    per_metre = round(dpi / 0.0254)
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
+            _png_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            _png_chunk(b"IDAT", zlib.compress(rows, PNG_LEVEL)),
+            _png_chunk(b"IEND", b""),
+        ]
+    )
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(kind + data)
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
 def _inches(pixels: int, dpi: float) -> float:
@@ -232,13 +284,21 @@ class _View:
         return cls(ax, x0, x0 + wide, y0, y0 + high)
 
     def clip(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        """The polygons in view (and a little beyond), so an SVG carries no far-off coasts."""
+        """The polygons in view (and a little beyond), so an SVG carries no far-off coasts.
+
+        The rows and order of ``geopandas.clip``, cut by GEOS's rectangle clipping (as
+        `geopandas.clip` does given bounds) instead of a polygon intersection: a tenth
+        of the time, and the cut edges lie outside the map.
+        """
         margin = 0.02 * (self.east - self.west)
-        area = box(self.west - margin, self.south - margin, self.east + margin, self.north + margin)
-        return gpd.clip(frame, area, keep_geom_type=True)
+        bounds = (self.west - margin, self.south - margin, self.east + margin, self.north + margin)
+        near = frame.iloc[frame.sindex.query(box(*bounds), predicate="intersects")]
+        shapes = near.geometry.array.clip_by_rect(*bounds)
+        shown = ~shapes.is_empty
+        return near[shown].set_geometry(shapes[shown])
 
     def freeze(self) -> None:
-        """Fix the limits (geopandas rescales after every layer) before symbols are placed."""
+        """Fix the limits before symbols are placed: nothing may rescale the map after."""
         self.ax.set_xlim(self.west, self.east)
         self.ax.set_ylim(self.south, self.north)
         self.ax.set_autoscale_on(False)
@@ -265,9 +325,10 @@ def _draw_presence(ax: Any, view: _View, countries: gpd.GeoDataFrame) -> list[tu
         return []
     hosting = countries[countries["presence"] > 0]
     classes = presence_classes(hosting["presence"])
+    shown = view.clip(hosting)
     low = 0
     for limit, _, colour in classes:
-        group = view.clip(hosting[(hosting["presence"] > low) & (hosting["presence"] <= limit)])
+        group = shown[(shown["presence"] > low) & (shown["presence"] <= limit)]
         _polygons(ax, group, facecolor="none", edgecolor=colour, hatch=PRESENCE_HATCH, linewidth=0)
         _polygons(ax, group, facecolor="none", edgecolor=PRESENCE_EDGE, linewidth=1.5)
         low = limit
@@ -275,24 +336,81 @@ def _draw_presence(ax: Any, view: _View, countries: gpd.GeoDataFrame) -> list[tu
 
 
 def _polygons(ax: Any, frame: gpd.GeoDataFrame, **style: Any) -> None:
+    """``frame``'s (multi)polygons as one collection, holes and all, as geopandas draws them.
+
+    Without ``GeoDataFrame.plot``: it defines a class and asks the canvas to redraw on
+    every call, which made up most of the time the layers took.
+    """
     if not frame.empty:
-        frame.plot(ax=ax, aspect=None, **style)
+        ax.add_collection(PathCollection(_paths(frame.geometry), **style), autolim=False)
+
+
+def _paths(shapes: gpd.GeoSeries) -> list[mpath.Path]:
+    """Each (multi)polygon as one compound path of its rings, exteriors before holes.
+
+    The shapes are normalized first, as geopandas does, so that holes wind the other way.
+    """
+    normal = shapely.normalize(np.asarray(shapes.array))
+    parts, owners = shapely.get_parts(normal, return_index=True)
+    polygons = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
+    rings, part_of_ring = shapely.get_rings(parts[polygons], return_index=True)
+    sizes = shapely.get_num_coordinates(rings)
+    vertices = shapely.get_coordinates(rings)
+    codes = np.full(len(vertices), mpath.Path.LINETO, dtype=mpath.Path.code_type)
+    ends = np.cumsum(sizes)
+    codes[ends - sizes] = mpath.Path.MOVETO
+    codes[ends - 1] = mpath.Path.CLOSEPOLY
+    owner_of_vertex = np.repeat(owners[polygons][part_of_ring], sizes)
+    cuts = np.searchsorted(owner_of_vertex, np.arange(len(normal) + 1))
+    return [mpath.Path(vertices[a:b], codes[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
 
 
 class _Labels:
-    """Labels placed where they overlap neither each other nor the symbols taken so far."""
+    """Labels placed where they overlap neither each other nor the symbols taken so far.
+
+    What is taken is a growing array of pixel boxes, so that a spot is checked against
+    all of them in one numpy expression. A spot is first tried with a box that the
+    label's surely covers (`_TextSizes`); only where that one fits is the label made and
+    measured, so a crowded map makes few artists just to throw them away.
+    """
 
     def __init__(self, ax: Any) -> None:
         self.ax = ax
         self.renderer = ax.figure.canvas.get_renderer()
+        #: Pixels per point, and degrees to pixels: the limits are fixed by now.
+        self.pixels = ax.figure.dpi / 72
+        self.to_pixels = ax.transData.frozen()
         self.inside = ax.get_window_extent()
-        self.taken: list[Bbox] = []
+        self.sizes = _TextSizes(ax.figure.dpi)
+        self._boxes = np.empty((64, 4))
+        self._count = 0
 
     def take(self, x: float, y: float, radius_pt: float) -> None:
         """Mark a symbol of ``radius_pt`` points at (lon, lat) as taken."""
-        cx, cy = self.ax.transData.transform((x, y))
-        r = radius_pt * self.ax.figure.dpi / 72
-        self.taken.append(Bbox.from_extents(cx - r, cy - r, cx + r, cy + r))
+        cx, cy = self.to_pixels.transform((x, y))
+        r = radius_pt * self.pixels
+        self.take_box(cx - r, cy - r, cx + r, cy + r)
+
+    def take_box(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        """Mark a box in pixels as taken."""
+        if self._count == len(self._boxes):
+            self._boxes = np.concatenate([self._boxes, np.empty_like(self._boxes)])
+        self._boxes[self._count] = (x0, y0, x1, y1)
+        self._count += 1
+
+    def take_boxes(self, boxes: np.ndarray) -> None:
+        """Mark boxes in pixels, rows of (x0, y0, x1, y1), as taken."""
+        for row in boxes:
+            self.take_box(*row)
+
+    def free(self, x0: float, y0: float, x1: float, y1: float) -> bool:
+        """Whether a box in pixels is inside the map and overlaps (or touches) nothing taken."""
+        inside = self.inside
+        if x0 < inside.x0 or y0 < inside.y0 or x1 > inside.x1 or y1 > inside.y1:
+            return False
+        taken = self._boxes[: self._count]
+        hits = (taken[:, 0] <= x1) & (x0 <= taken[:, 2]) & (taken[:, 1] <= y1) & (y0 <= taken[:, 3])
+        return not hits.any()
 
     def place(
         self,
@@ -307,31 +425,32 @@ class _Labels:
 
         A label that fits nowhere is left out, unless ``keep``: then it goes at the first.
         """
+        x, y = self.to_pixels.transform(xy)
+        width, height = self.sizes.least(text, style)
         for spot in spots:
+            align = {**_align(spot), **style}
+            if align["va"] in VALIGN:
+                left = x + spot[0] * self.pixels - HALIGN[align["ha"]] * width
+                bottom = y + spot[1] * self.pixels - VALIGN[align["va"]] * height
+                least = (left, bottom, left + width, bottom + height)
+                if not self.free(*_padded(least, LABEL_PAD)):
+                    continue
             label = self._annotate(text, xy, spot, style)
-            extent = label.get_window_extent(self.renderer).padded(2)
-            inside = self.inside.contains(extent.x0, extent.y0) and self.inside.contains(
-                extent.x1, extent.y1
-            )
-            if inside and not any(extent.overlaps(other) for other in self.taken):
-                self.taken.append(extent)
+            extent = _padded(label.get_window_extent(self.renderer).extents, LABEL_PAD)
+            if self.free(*extent):
+                self.take_box(*extent)
                 return label
             label.remove()
         if not keep:
             return None
         label = self._annotate(text, xy, spots[0], style)
-        self.taken.append(label.get_window_extent(self.renderer).padded(2))
+        self.take_box(*_padded(label.get_window_extent(self.renderer).extents, LABEL_PAD))
         return label
 
     def _annotate(
         self, text: str, xy: tuple[float, float], spot: tuple[float, float], style: dict
     ) -> Text:
         """``text`` beside ``xy``, aligned so that it grows away from the point."""
-        dx, dy = spot
-        align = {
-            "ha": "left" if dx > 0 else "right" if dx < 0 else "center",
-            "va": "bottom" if dy > 0 else "top" if dy < 0 else "center",
-        }
         return self.ax.annotate(
             text,
             xy,
@@ -339,8 +458,56 @@ class _Labels:
             textcoords="offset points",
             annotation_clip=False,
             **PLAIN,
-            **{**align, **style},
+            **{**_align(spot), **style},
         )
+
+
+def _align(spot: tuple[float, float]) -> dict[str, str]:
+    """The alignment that makes a label at offset ``spot`` grow away from its point."""
+    dx, dy = spot
+    return {
+        "ha": "left" if dx > 0 else "right" if dx < 0 else "center",
+        "va": "bottom" if dy > 0 else "top" if dy < 0 else "center",
+    }
+
+
+def _padded(extents: Sequence[float], pad: float) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = extents
+    return x0 - pad, y0 - pad, x1 + pad, y1 + pad
+
+
+class _TextSizes:
+    """A size in pixels that a one-line label surely exceeds, known without laying it out.
+
+    The width is the sum of the characters' advance widths times GUESS_SHRINK, the
+    height LINE_HEIGHT times the font size: a few microseconds, where measuring the
+    label with Agg takes about a millisecond.
+    """
+
+    #: Advance widths in ems by font (weight, style) and character, kept while the
+    #: process runs: unhinted, they scale with the size and depend on nothing else.
+    _ems: ClassVar[dict[tuple[str, str], dict[str, float]]] = {}
+
+    def __init__(self, dpi: float) -> None:
+        self.dpi = dpi
+
+    def least(self, text: str, style: dict[str, Any]) -> tuple[float, float]:
+        font = (style.get("weight", "normal"), style.get("style", "normal"))
+        ems = self._ems.setdefault(font, {})
+        missing = set(text) - ems.keys()
+        if missing:
+            ems.update(_ems(font, missing))
+        width = max(sum(ems[char] for char in line) for line in text.split("\n"))
+        pixels_per_em = style["fontsize"] * self.dpi / 72
+        return GUESS_SHRINK * width * pixels_per_em, LINE_HEIGHT * pixels_per_em
+
+
+def _ems(font: tuple[str, str], chars: set[str]) -> dict[str, float]:
+    """Advance widths in ems, as FreeType gives them unhinted (16.16 fixed point)."""
+    weight, style = font
+    face = get_font(findfont(FontProperties(family=FONT, weight=weight, style=style)))
+    face.set_size(72, 72)  # an em of 72 pixels
+    return {char: face.load_char(ord(char)).linearHoriAdvance / 65536 / 72 for char in chars}
 
 
 @dataclass
@@ -360,36 +527,33 @@ def _draw_figures(ax: Any, labels: _Labels, figures: gpd.GeoDataFrame, key: _Tro
     As on the HTML map at its newest date: area ∝ count (the largest is 30 px), labels
     stacked right of the widest circle, largest first; a departed force dashed and
     nearly empty; a white marker where actors never counted there report troops. Labels
-    go on largest count first, each where it fits: a crowded map keeps its circles and
-    loses its smaller labels rather than printing them over each other.
+    go on largest count first, each where it fits, TROOP_LABELS at most: a crowded map
+    keeps its circles and loses its smaller labels rather than printing them over each
+    other.
     """
     located = figures[figures.geometry.notna()]
     if located.empty:
         return
     counted = located["count"].dropna()
     key.largest = int(counted.max()) if not counted.empty else 1
-    newest = _records(latest_figures(located, by=("location", "actor")))
+    newest = _records(latest_figures(located, by=("location", "actor"))[FIGURE_FIELDS])
     by_location: dict[str, dict[str, list[dict]]] = {}
     for row in newest:
         by_location.setdefault(row["location"], {}).setdefault(row["actor"], []).append(row)
+    circles = _Dots()
     pending = [
         label
         for actors in by_location.values()
-        for label in _location_circles(ax, labels, actors, key.largest)
+        for label in _location_circles(circles, labels, actors, key.largest)
     ]
+    circles.draw(ax, zorder=4)
     backing = {"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85, "linewidth": 0}
+    style = {"va": "center", "fontsize": 11, "weight": "bold", "bbox": backing, "zorder": 8}
+    placed = 0
     for _, text, xy, spot, colour in sorted(pending, key=lambda label: -label[0]):
-        labels.place(
-            text,
-            xy,
-            [spot],
-            va="center",
-            color=colour,
-            fontsize=11,
-            weight="bold",
-            bbox=backing,
-            zorder=8,
-        )
+        if placed == TROOP_LABELS:
+            break
+        placed += labels.place(text, xy, [spot], color=colour, **style) is not None
     key.actors = list(dict.fromkeys(row["actor"] for row in newest))
     key.departed = any(
         _departed(rows) for actors in by_location.values() for rows in actors.values()
@@ -398,17 +562,21 @@ def _draw_figures(ax: Any, labels: _Labels, figures: gpd.GeoDataFrame, key: _Tro
     pairs = zip(located["location"], located["actor"], strict=True)
     countless = located[[pair not in drawn for pair in pairs]].drop_duplicates("location")
     key.countless = not countless.empty
+    markers = _Dots()
     for point in countless.geometry:
-        _dot(ax, point, _points(4), "white", NO_COUNT_COLOUR, zorder=5)
+        markers.add(point, _points(4), "white", NO_COUNT_COLOUR)
         labels.take(point.x, point.y, _points(4))
+    markers.draw(ax, zorder=5)
 
 
+#: What the troop layers read of a figure (`figure_label` included).
+FIGURE_FIELDS = ["location", "actor", "actor_code", "count", "qualifier", "status", "geometry"]
 #: A troop label waiting for its place: count, text, (lon, lat), offset in points, colour.
 _TroopLabel = tuple[int, str, tuple[float, float], tuple[float, float], str]
 
 
 def _location_circles(
-    ax: Any, labels: _Labels, actors: dict[str, list[dict]], largest: int
+    circles: _Dots, labels: _Labels, actors: dict[str, list[dict]], largest: int
 ) -> list[_TroopLabel]:
     """The circles of the actors counted at one location, and their labels, one a line."""
     counts = {actor: max(f["count"] for f in rows) for actor, rows in actors.items()}
@@ -421,7 +589,7 @@ def _location_circles(
         rows, colour = actors[actor], actor_colour(actor)
         gone = _departed(rows)
         fill = mpl.colors.to_rgba(colour, 0.05 if gone else 0.35)
-        _dot(ax, point, radius, fill, colour, linestyle="--" if gone else "-", zorder=4)
+        circles.add(point, radius, fill, colour, dashed=gone)
         spot = (widest + 3, -15 * line)
         pending.append((counts[actor], figure_label(rows), (point.x, point.y), spot, colour))
     labels.take(point.x, point.y, widest)
@@ -433,17 +601,52 @@ def _departed(newest: list[dict]) -> bool:
     return all(f["status"] == "departed" for f in newest)
 
 
-def _dot(ax: Any, point: Point, radius_pt: float, fill: Any, edge: str, **style: Any) -> None:
-    """A circle of ``radius_pt`` points at a shapely point: its size is fixed on the page."""
-    ax.scatter(
-        [point.x],
-        [point.y],
-        s=(2 * radius_pt) ** 2,
-        color=[fill],
-        edgecolors=edge,
-        linewidths=_points(2),
-        **style,
-    )
+#: Scatter's "o" marker: a circle of diameter 1, scaled by each dot's size in points².
+CIRCLE = MarkerStyle("o").get_path().transformed(MarkerStyle("o").get_transform())
+
+
+@dataclass
+class _Dots:
+    """Circles of fixed size on the page, each with its own fill, edge and dashing.
+
+    Drawn as one scatter: one collection to make and draw, where a scatter per circle
+    cost a few milliseconds each. Circles are drawn in the order added.
+    """
+
+    xs: list[float] = field(default_factory=list)
+    ys: list[float] = field(default_factory=list)
+    radii: list[float] = field(default_factory=list)
+    fills: list[tuple[float, float, float, float]] = field(default_factory=list)
+    edges: list[str] = field(default_factory=list)
+    styles: list[str] = field(default_factory=list)
+
+    def add(
+        self, point: Point, radius_pt: float, fill: Any, edge: str, *, dashed: bool = False
+    ) -> None:
+        """A circle of ``radius_pt`` points at a shapely point."""
+        self.xs.append(point.x)
+        self.ys.append(point.y)
+        self.radii.append(radius_pt)
+        self.fills.append(mpl.colors.to_rgba(fill))
+        self.edges.append(edge)
+        self.styles.append("--" if dashed else "-")
+
+    def draw(self, ax: Any, zorder: float) -> None:
+        """One collection of "o" markers, as `Axes.scatter` makes it without parsing its input."""
+        if self.xs:
+            dots = PathCollection(
+                [CIRCLE],
+                sizes=(2 * np.asarray(self.radii)) ** 2,
+                offsets=np.column_stack([self.xs, self.ys]),
+                offset_transform=ax.transData,
+                facecolors=self.fills,
+                edgecolors=self.edges,
+                linewidths=_points(2),
+                linestyles=self.styles,
+                zorder=zorder,
+            )
+            dots.set_transform(IdentityTransform())
+            ax.add_collection(dots, autolim=False)
 
 
 def _draw_movements(ax: Any, labels: _Labels, movements: gpd.GeoDataFrame) -> bool:
@@ -453,38 +656,57 @@ def _draw_movements(ax: Any, labels: _Labels, movements: gpd.GeoDataFrame) -> bo
     origin too), so the facility symbols there stay visible; a white casing keeps it
     legible over the shading and hatching.
     """
-    lines = zip(movements["actor"], movements.geometry, strict=True)
-    routes = dict.fromkeys((actor, line.coords[0], line.coords[-1]) for actor, line in lines)
-    to_data = ax.transData.inverted()
+    shapes = np.asarray(movements.geometry.array)
+    ends = zip(
+        shapely.get_coordinates(shapely.get_point(shapes, 0)).tolist(),
+        shapely.get_coordinates(shapely.get_point(shapes, -1)).tolist(),
+        strict=True,
+    )
+    pairs = zip(movements["actor"], ends, strict=True)
+    routes = dict.fromkeys((actor, tuple(origin), tuple(end)) for actor, (origin, end) in pairs)
+    if not routes:
+        return False
+    # All routes at once, in pixels: (route, origin or destination, x or y).
+    ends_px = labels.to_pixels.transform(
+        np.array([route[1:] for route in routes]).reshape(-1, 2)
+    ).reshape(-1, 2, 2)
+    start, end = ends_px[:, 0], ends_px[:, 1]
+    length = np.sqrt(((end - start) ** 2).sum(axis=1))
     pixels = ax.figure.dpi / 72
     gap, head = _points(12) * pixels, ARROWHEAD * pixels
-    casing = [withStroke(linewidth=_points(3) + 2.5, foreground="white")]
-    for actor, origin, destination in routes:
-        start, end = ax.transData.transform([origin, destination])
-        length = math.dist(start, end)
-        if length <= 2 * gap + 2 * head:
-            continue
-        along = (end - start) / length
-        across = np.array([-along[1], along[0]]) * head / 2.4
+    drawn = length > 2 * gap + 2 * head
+    if drawn.any():
+        start, end = start[drawn], end[drawn]
+        along = (end - start) / length[drawn, None]
+        across = np.stack([-along[:, 1], along[:, 0]], axis=1) * head / 2.4
         tip = end - gap * along
         base = tip - head * along
-        colour = actor_colour(actor)
-        tail, neck = to_data.transform([start + gap * along, base + 0.2 * head * along])
-        ax.plot(
-            [tail[0], neck[0]],
-            [tail[1], neck[1]],
-            color=colour,
-            linewidth=_points(3),
-            linestyle=(0, (4, 3)),
+        shaft = np.stack([start + gap * along, base + 0.2 * head * along], axis=1)
+        corners = np.stack([tip, base + across, base - across], axis=1)
+        labels.take_boxes(np.concatenate([corners.min(axis=1), corners.max(axis=1)], axis=1))
+        to_data = labels.to_pixels.inverted()
+        lines = to_data.transform(shaft.reshape(-1, 2)).reshape(-1, 2, 2)
+        heads = to_data.transform(corners.reshape(-1, 2)).reshape(-1, 3, 2)
+        colours = [
+            actor_colour(actor) for (actor, *_), shown in zip(routes, drawn, strict=True) if shown
+        ]
+        casing = [withStroke(linewidth=_points(3) + 2.5, foreground="white")]
+        # One collection each, dashed lines under all heads: shafts (cased in white) and
+        # heads as separate artists cost a few milliseconds per route to draw.
+        shafts = LineCollection(
+            lines,
+            colors=colours,
+            linewidths=_points(3),
+            linestyles=[(0, (4, 3))],
             path_effects=casing,
             zorder=6,
         )
-        corners = [tip, base + across, base - across]
-        ax.add_patch(
-            Polygon(to_data.transform(corners), facecolor=colour, edgecolor="white", zorder=6)
+        ax.add_collection(shafts, autolim=False)
+        tips = PolyCollection(
+            heads, facecolors=colours, edgecolors="white", joinstyle="miter", zorder=6
         )
-        labels.taken.append(Bbox.from_extents(*np.min(corners, axis=0), *np.max(corners, axis=0)))
-    return bool(routes)
+        ax.add_collection(tips, autolim=False)
+    return True
 
 
 def _draw_places(ax: Any, labels: _Labels, places: gpd.GeoDataFrame) -> None:
@@ -499,23 +721,25 @@ def _draw_places(ax: Any, labels: _Labels, places: gpd.GeoDataFrame) -> None:
     facilities = literal[literal["kind"] == "facility"]
     others = literal[~literal["kind"].isin(["region", "facility"])]
     named = []
-    for row in others.itertuples():
-        radius = _points(marker_radius(row.mentions))
-        _dot(
-            ax, row.geometry, radius, mpl.colors.to_rgba(PLACE_COLOUR, 0.5), PLACE_COLOUR, zorder=3
-        )
-        labels.take(row.geometry.x, row.geometry.y, radius)
-        if row.kind in ("city", "other"):
-            named.append((row.name, row.geometry, radius))
+    dots = _Dots()
+    fill = mpl.colors.to_rgba(PLACE_COLOUR, 0.5)
+    rows = zip(others["name"], others["kind"], others["mentions"], others.geometry, strict=True)
+    for name, kind, mentions, point in rows:
+        radius = _points(marker_radius(mentions))
+        dots.add(point, radius, fill, PLACE_COLOUR)
+        labels.take(point.x, point.y, radius)
+        if kind in ("city", "other"):
+            named.append((name, point, radius))
+    dots.draw(ax, zorder=3)
     named = named[:LABELLED_PLACES]
-    for row in facilities.itertuples():
-        _facility(ax, row.geometry)
-        labels.take(row.geometry.x, row.geometry.y, FACILITY_SIZE / 2)
-        named.append((row.name, row.geometry, FACILITY_SIZE / 2))
-    for row in regions.itertuples():
+    _facilities(ax, list(facilities.geometry))
+    for name, point in zip(facilities["name"], facilities.geometry, strict=True):
+        labels.take(point.x, point.y, FACILITY_SIZE / 2)
+        named.append((name, point, FACILITY_SIZE / 2))
+    for name, point in zip(regions["name"], regions.geometry, strict=True):
         labels.place(
-            row.name,
-            (row.geometry.x, row.geometry.y),
+            name,
+            (point.x, point.y),
             [(0, 0), (0, 10), (0, -10)],
             keep=True,
             color=REGION_COLOUR,
@@ -532,11 +756,13 @@ def _draw_places(ax: Any, labels: _Labels, places: gpd.GeoDataFrame) -> None:
         )
 
 
-def _facility(ax: Any, point: Point) -> None:
-    """The HTML map's facility icon: a white aeroplane on a dark square."""
+def _facilities(ax: Any, points: list[Point]) -> None:
+    """The HTML map's facility icon: a white aeroplane on a dark square (one scatter)."""
+    if not points:
+        return
     ax.scatter(
-        [point.x],
-        [point.y],
+        [point.x for point in points],
+        [point.y for point in points],
         s=FACILITY_SIZE**2,
         marker="s",
         color=FACILITY_COLOUR,
@@ -544,16 +770,17 @@ def _facility(ax: Any, point: Point) -> None:
         linewidths=0.8,
         zorder=5,
     )
-    ax.annotate(
-        "\u2708",
-        (point.x, point.y),
-        ha="center",
-        va="center_baseline",
-        fontsize=10,
-        color="white",
-        zorder=5,
-        annotation_clip=False,
-    )
+    for point in points:
+        ax.annotate(
+            "\u2708",
+            (point.x, point.y),
+            ha="center",
+            va="center_baseline",
+            fontsize=10,
+            color="white",
+            zorder=5,
+            annotation_clip=False,
+        )
 
 
 def _draw_country_names(ax: Any, view: _View, labels: _Labels, countries: gpd.GeoDataFrame) -> None:
@@ -611,7 +838,7 @@ def _graticule(ax: Any, view: _View, labels: _Labels) -> None:
     bar.patch.set(facecolor="white", alpha=0.8, linewidth=0)
     bar.set_zorder(9)
     ax.add_artist(bar)
-    labels.taken.append(bar.get_window_extent(labels.renderer))
+    labels.take_box(*bar.get_window_extent(labels.renderer).extents)
 
 
 def _multiples(low: float, high: float, step: int) -> list[int]:
@@ -624,9 +851,14 @@ def _degrees(value: float, positive: str, negative: str) -> str:
     return f"{abs(whole)}°{(positive if whole > 0 else negative) if whole else ''}"
 
 
-def _legend(ax: Any, classes: list[tuple[int, str, str]], key: _TroopKey) -> None:
-    """The legend panel, section by section like the HTML map's legend."""
-    ax.set_axis_off()
+def _legend(
+    figure: Figure, corner: tuple[float, float], classes: list[tuple[int, str, str]], key: _TroopKey
+) -> None:
+    """The legend panel from its top left ``corner`` (figure fraction), like the HTML map's.
+
+    Placed on the figure itself: an axes only to hold it took longer to make than the
+    legend.
+    """
     rows: list[OffsetBox] = [_heading_row("Countries (mentions)")]
     rows += [_row(_swatch(colour), label) for label, colour in _shade_labels()]
     rows.append(_row(_swatch(NEIGHBOUR), "neighbouring country"))
@@ -658,17 +890,17 @@ def _legend(ax: Any, classes: list[tuple[int, str, str]], key: _TroopKey) -> Non
         "Troop circles show each actor's newest figure at each place, labelled where "
         "there is room; country shading and troop presence count every article."
     )
-    rows.append(TextArea(textwrap.fill(note, 36), textprops={"fontsize": 9, "color": TEXT_COLOUR}))
+    rows.append(_Text(textwrap.fill(note, 36), textprops={"fontsize": 9, "color": TEXT_COLOUR}))
     panel = VPacker(children=rows, sep=ROW_GAP, pad=0, align="left")
-    ax.add_artist(
+    figure.add_artist(
         AnchoredOffsetbox(
             "upper left",
             child=panel,
             pad=0,
             borderpad=0,
             frameon=False,
-            bbox_to_anchor=(0, 1),
-            bbox_transform=ax.transAxes,
+            bbox_to_anchor=corner,
+            bbox_transform=figure.transFigure,
         )
     )
 
@@ -680,12 +912,28 @@ def _columns(rows: list[OffsetBox]) -> HPacker:
     return HPacker(children=columns, sep=12, pad=0, align="top")
 
 
+class _Text(TextArea):
+    """A legend text that measures itself once per kind of renderer and dpi.
+
+    The packers ask every row for its size four or five times per draw, and matplotlib
+    lays the text out anew each time: that took a third of the legend's drawing time.
+    """
+
+    _measured: tuple[tuple[type, float], Bbox] | None = None
+
+    def get_bbox(self, renderer: Any) -> Bbox:
+        key = (type(renderer), renderer.points_to_pixels(1.0))
+        if self._measured is None or self._measured[0] != key:
+            self._measured = (key, super().get_bbox(renderer))
+        return self._measured[1]
+
+
 def _heading_row(text: str) -> TextArea:
-    return TextArea(text, textprops={"fontsize": 12, "weight": "bold"})
+    return _Text(text, textprops={"fontsize": 12, "weight": "bold"})
 
 
 def _row(symbol: OffsetBox, text: str, **style: Any) -> HPacker:
-    label = TextArea(text, textprops={"fontsize": 11, **PLAIN, **style})
+    label = _Text(text, textprops={"fontsize": 11, **PLAIN, **style})
     return HPacker(children=[symbol, label], sep=6, pad=0, align="center")
 
 
