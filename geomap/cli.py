@@ -54,10 +54,12 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser(
         "build",
-        help="build map.html, places.geojson, figures.csv and movements.geojson from articles",
+        help="build the map and its data files from articles (incrementally)",
         description="Read .txt/.md/.html articles (files or folders), find and geocode their "
-        "places and troop figures, and write OUT/map.html, OUT/places.geojson, "
-        "OUT/figures.csv and OUT/movements.geojson. No network is used.",
+        "places and troop figures, and write OUT/map.html, OUT/map.png (or .svg), "
+        "OUT/embed.html, OUT/places.geojson, OUT/figures.csv and OUT/movements.geojson. "
+        "Results of unchanged articles are kept in OUT/.geomap-store.sqlite, so a rebuild "
+        "processes only new or changed ones. No network is used.",
     )
     build.add_argument(
         "paths",
