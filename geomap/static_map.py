@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import io
 import math
-import struct
 import textwrap
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +42,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter
 from matplotlib.transforms import Bbox, IdentityTransform
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+from PIL import Image
 from shapely.geometry import Point, box
 
 from geomap.boundaries import latest_figures, load_countries
@@ -200,31 +199,14 @@ def _rgba(figure: Figure) -> np.ndarray:
 
 
 def _png(rgba: np.ndarray, dpi: float) -> bytes:
-    """Agg's RGBA pixels as a PNG, rows unfiltered and deflated at level PNG_LEVEL.
+    """Agg's RGBA pixels as a PNG at zlib level PNG_LEVEL, written by Pillow.
 
-    Pillow, which `savefig` writes PNG with, tries every filter on every row: that took
-    a quarter of the time of drawing and saving a map. A map's flat colours deflate
-    about as small without a filter, and an opaque alpha channel costs next to nothing.
+    `savefig` asks Pillow for its slowest compression; at level 1 a map's flat colours
+    deflate about as small, in a fraction of the time. No metadata: same pixels, same bytes.
     """
-    height, width, _ = rgba.shape
-    rows = np.empty((height, 1 + 4 * width), np.uint8)
-    rows[:, 0] = 0  # each row's filter type: none
-    rows[:, 1:] = rgba.reshape(height, -1)
-    per_metre = round(dpi / 0.0254)
-    return b"".join(
-        [
-            b"\x89PNG\r\n\x1a\n",
-            _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
-            _png_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-            _png_chunk(b"IDAT", zlib.compress(rows, PNG_LEVEL)),
-            _png_chunk(b"IEND", b""),
-        ]
-    )
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    crc = zlib.crc32(kind + data)
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+    out = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(out, "PNG", compress_level=PNG_LEVEL, dpi=(dpi, dpi))
+    return out.getvalue()
 
 
 def _inches(pixels: int, dpi: float) -> float:
