@@ -46,6 +46,9 @@ _CONNECTORS = {
     "i",
 }
 
+# Lowercase particles inside people's names ("Charles de Gaulle", "Vincent van Gogh").
+_NAME_PARTICLES = {"de", "van", "von", "der", "den", "bin", "ibn", "du", "da", "dos", "del", "di"}
+
 # Capitalised words that start sentences or headlines without being part of a name.
 _FUNCTION_WORDS = {
     "a",
@@ -472,6 +475,10 @@ def _role(text: str, tokens, i: int, j: int, best: Place) -> str | None:
         and not prev_word.isupper()
     ):
         return None  # "Joe Biden", "President Bazoum"
+    if prev_word in _NAME_PARTICLES and _joined(text, tokens, i - 2, i - 1):
+        before = _word(text, tokens, i - 2)
+        if before[0].isupper() and before.casefold() not in _FUNCTION_WORDS:
+            return None  # a surname: "Philippe de Marigny", "Ludwig van Beethoven"
     if best.kind not in ("country", "city"):
         return "literal"
     if next_word and next_word in _ACTOR_NOUNS:

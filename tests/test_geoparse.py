@@ -82,6 +82,12 @@ CASES = [
         "possessive forms",
     ),
     ("The New York Times wrote about it.", {}, "a place inside a longer proper name"),
+    ("The estate of Philippe de Marigny de Mandeville grew.", {}, "surnames after a particle"),
+    (
+        "Rio de Janeiro hosted the talks.",
+        {"Rio de Janeiro": ("Rio de Janeiro", "BR", "literal")},
+        "a particle inside a place name",
+    ),
 ]
 
 
