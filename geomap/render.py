@@ -93,7 +93,7 @@ def render_map(
     ``title``, ``subtitle`` and ``source`` (the credit line) head the map for reports.
     """
     article_names = ArticleNames(titles or {})
-    figure_rows, moves = _records(figures), _records(movements)
+    figure_rows, moves = records(figures), records(movements)
     located = [f for f in figure_rows if f["geometry"] is not None]
     cited = (day for articles in places["articles"] for _, day, _ in articles if day)
     dated = (r["date"] for r in [*figure_rows, *moves] if isinstance(r["date"], dt.date))
@@ -146,7 +146,7 @@ def _first_day(records: Iterable[Record]) -> dt.date | None:
     return None if first == dt.date.min else first
 
 
-def _records(frame: gpd.GeoDataFrame | None) -> list[dict]:
+def records(frame: gpd.GeoDataFrame | None) -> list[dict]:
     """A frame's rows as dicts, missing values as None (pandas' NA and NaN are truthy)."""
     if frame is None:
         return []
@@ -674,17 +674,28 @@ class Heading(MacroElement):
         self.source = escape_text(source)
 
 
-def _frame(fmap: folium.Map, places: gpd.GeoDataFrame) -> None:
-    """Fit the view to the literal places (all places when none is literal)."""
+def frame_bounds(places: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) around the literal places (all places when none is),
+    padded to show their neighbourhood; None without places. The HTML and print maps
+    both frame their view with it."""
     framed = places[places["role"] == "literal"]
     if framed.empty:
         framed = places
     if framed.empty:
+        return None
+    minx, miny, maxx, maxy = framed.total_bounds
+    pad = max(3.0, 0.25 * max(maxx - minx, maxy - miny))  # degrees
+    return minx - pad, miny - pad, maxx + pad, maxy + pad
+
+
+def _frame(fmap: folium.Map, places: gpd.GeoDataFrame) -> None:
+    """Fit the view to `frame_bounds`, or show the world when there is nothing to frame."""
+    bounds = frame_bounds(places)
+    if bounds is None:
         fmap.location, fmap.options["zoom"] = [20, 0], 2
         return
-    minx, miny, maxx, maxy = framed.total_bounds
-    pad = max(3.0, 0.25 * max(maxx - minx, maxy - miny))  # degrees: show the neighbourhood
-    fmap.fit_bounds([[miny - pad, minx - pad], [maxy + pad, maxx + pad]])
+    west, south, east, north = bounds
+    fmap.fit_bounds([[south, west], [north, east]])
 
 
 class Legend(MacroElement):
@@ -780,7 +791,7 @@ class Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.title = escape_text(title)
-        self.shades = _shade_labels()
+        self.shades = shade_labels()
         self.neighbour = NEIGHBOUR
         self.place = PLACE_COLOUR
         self.associative = ASSOCIATIVE_COLOUR
@@ -793,7 +804,7 @@ class Legend(MacroElement):
         self.period = period
 
 
-def _shade_labels() -> list[tuple[str, str]]:
+def shade_labels() -> list[tuple[str, str]]:
     labels, low = [], 1
     for limit, colour in SHADES:
         if math.isinf(limit):

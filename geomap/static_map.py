@@ -55,14 +55,15 @@ from geomap.render import (
     NEIGHBOUR,
     NO_COUNT_COLOUR,
     PLACE_COLOUR,
-    _records,
-    _shade_labels,
     actor_colour,
     figure_radius,
+    frame_bounds,
     marker_radius,
     nice_number,
     presence_classes,
+    records,
     shade,
+    shade_labels,
 )
 
 IMAGE_FORMATS = ("png", "svg")
@@ -255,15 +256,7 @@ class _View:
     @classmethod
     def fit(cls, ax: Any, places: gpd.GeoDataFrame) -> _View:
         """Padded around the literal places as the HTML map's view, widened to fill ``ax``."""
-        framed = places[places["role"] == "literal"]
-        if framed.empty:
-            framed = places
-        if framed.empty:
-            west, south, east, north = -170.0, -60.0, 190.0, 80.0
-        else:
-            minx, miny, maxx, maxy = framed.total_bounds
-            pad = max(3.0, 0.25 * max(maxx - minx, maxy - miny))
-            west, south, east, north = minx - pad, miny - pad, maxx + pad, maxy + pad
+        west, south, east, north = frame_bounds(places) or (-170.0, -60.0, 190.0, 80.0)
         middle_x, middle_y = (west + east) / 2, (south + north) / 2
         stretch = 1 / math.cos(math.radians(max(-60.0, min(60.0, middle_y))))
         box_width, box_height = ax.get_window_extent().size
@@ -528,7 +521,7 @@ def _draw_figures(ax: Any, labels: _Labels, figures: gpd.GeoDataFrame, key: _Tro
         return
     counted = located["count"].dropna()
     key.largest = int(counted.max()) if not counted.empty else 1
-    newest = _records(latest_figures(located, by=("location", "actor"))[FIGURE_FIELDS])
+    newest = records(latest_figures(located, by=("location", "actor"))[FIGURE_FIELDS])
     by_location: dict[str, dict[str, list[dict]]] = {}
     for row in newest:
         by_location.setdefault(row["location"], {}).setdefault(row["actor"], []).append(row)
@@ -853,7 +846,7 @@ def _legend(
     legend.
     """
     rows: list[OffsetBox] = [_heading_row("Countries (mentions)")]
-    rows += [_row(_swatch(colour), label) for label, colour in _shade_labels()]
+    rows += [_row(_swatch(colour), label) for label, colour in shade_labels()]
     rows.append(_row(_swatch(NEIGHBOUR), "neighbouring country"))
     rows.append(_heading_row("Places"))
     rows.append(
