@@ -173,16 +173,22 @@ def troop_figures(
     article: Article, mentions: list[Mention], gazetteer: Gazetteer | None = None
 ) -> list[TroopFigure]:
     """The troop figures of one article, in text order."""
-    reader = _Reader(article, mentions, gazetteer or default_gazetteer())
-    return reader.figures()
+    return extract(article, mentions, gazetteer)[0]
 
 
 def movements(
     article: Article, mentions: list[Mention], gazetteer: Gazetteer | None = None
 ) -> list[Movement]:
     """The movements ("from Air Base 101 … to Air Base 201") of one article, in text order."""
+    return extract(article, mentions, gazetteer)[1]
+
+
+def extract(
+    article: Article, mentions: list[Mention], gazetteer: Gazetteer | None = None
+) -> tuple[list[TroopFigure], list[Movement]]:
+    """Both the troop figures and the movements, reading the article's sentences once."""
     reader = _Reader(article, mentions, gazetteer or default_gazetteer())
-    return reader.movements()
+    return reader.figures(), reader.movements()
 
 
 class _Reader:
@@ -312,9 +318,10 @@ class _Reader:
                 country = self.gazetteer.country(code) if code else None
                 if country is not None:
                     found.append(_Actor(country.name, code, m.start))
-        for name, (actor, code) in _organisations().items():
-            for hit in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", self.text[start:end]):
-                found.append(_Actor(actor, code, start + hit.start()))
+        names, pattern = _organisations()
+        for hit in pattern.finditer(self.text, start, end):
+            actor, code = names[hit.group()]
+            found.append(_Actor(actor, code, hit.start()))
         return sorted(found, key=lambda a: a.start)
 
     # -- places --
@@ -436,6 +443,10 @@ def _shift_date(date: dt.date | None, sentence: str) -> dt.date | None:
 
 
 @functools.cache
-def _organisations() -> dict[str, tuple[str, str | None]]:
-    """Surface name → (canonical actor, ISO code or None), from data/actors.csv."""
-    return {row["name"]: (row["actor"], row["code"] or None) for row in read_csv("actors.csv")}
+def _organisations() -> tuple[dict[str, tuple[str, str | None]], re.Pattern]:
+    """Surface name → (canonical actor, ISO code or None) from data/actors.csv, and one
+    pattern finding any of the names as whole words (longest first)."""
+    names = {row["name"]: (row["actor"], row["code"] or None) for row in read_csv("actors.csv")}
+    ordered = sorted(names, key=len, reverse=True)
+    pattern = re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, ordered))})(?!\w)")
+    return names, pattern

@@ -361,7 +361,8 @@ class _Match:
 def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Mention]:
     """Find and resolve the toponyms of one article (a pure function of its inputs)."""
     gazetteer = gazetteer or default_gazetteer()
-    matches = find_toponyms(article.text, gazetteer)
+    sentences = sentence_spans(article.text)
+    matches = find_toponyms(article.text, gazetteer, sentences)
     # Two passes: the unambiguous places give a first context; then every resolved
     # place (but the mention's own reading) votes, so "Atlanta … Georgia" means the state.
     first = _context_countries(matches)
@@ -369,7 +370,6 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
     votes = Counter(
         p.country for p, m in zip(resolved, matches, strict=True) if p.country and not m.demonym
     )
-    sentences = sentence_spans(article.text)
     mentions = []
     for match, reading in zip(matches, resolved, strict=True):
         context = votes.copy()
@@ -396,10 +396,15 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
     return mentions
 
 
-def find_toponyms(text: str, gazetteer: Gazetteer) -> list[_Match]:
-    """Recognise toponym and demonym spans in ``text``, with their candidate places."""
+def find_toponyms(
+    text: str, gazetteer: Gazetteer, sentences: list[tuple[int, int]] | None = None
+) -> list[_Match]:
+    """Recognise toponym and demonym spans in ``text``, with their candidate places.
+
+    ``sentences`` are the text's `sentence_spans` when the caller has them already.
+    """
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
-    sentence_starts = {s for s, _ in sentence_spans(text)}
+    sentence_starts = {s for s, _ in sentences or sentence_spans(text)}
     matches: list[_Match] = []
     i = 0
     while i < len(tokens):

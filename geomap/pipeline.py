@@ -28,7 +28,7 @@ from geomap.boundaries import (
     troop_presence,
 )
 from geomap.exceptions import GeomapWarning
-from geomap.figures import Movement, TroopFigure, movements, troop_figures
+from geomap.figures import Movement, TroopFigure, extract
 from geomap.gazetteer import Gazetteer, default_gazetteer
 from geomap.geoparse import Mention, geoparse
 from geomap.store import ArticleResult, Changes, Store
@@ -102,11 +102,9 @@ def process_article(article: Article, gazetteer: Gazetteer) -> ArticleResult:
     cluster's ``client.map``) runs; nothing in it reads or writes shared state.
     """
     mentions = geoparse(article, gazetteer)
+    figures, moved = extract(article, mentions, gazetteer)
     return ArticleResult(
-        article=article,
-        mentions=tuple(mentions),
-        figures=tuple(troop_figures(article, mentions, gazetteer)),
-        movements=tuple(movements(article, mentions, gazetteer)),
+        article=article, mentions=tuple(mentions), figures=tuple(figures), movements=tuple(moved)
     )
 
 
