@@ -93,7 +93,7 @@ def load_countries() -> gpd.GeoDataFrame:
 
 
 def places_frame(mentions: Iterable[Mention]) -> gpd.GeoDataFrame:
-    """Group mentions by place into the ``places`` frame; adjectival-only places are left out."""
+    """Group mentions by place into the ``places`` frame; adjectival and embedded ones left out."""
     groups: dict[str, list[Mention]] = {}
     for mention in mentions:
         if mention.role in ("literal", "associative"):

@@ -1,10 +1,13 @@
 """Toponym recognition and resolution: article text → `Mention`s of gazetteer places.
 
 Recognition matches capitalised word sequences against the gazetteer (longest
-match first) and rejects what news text uses for something else: names on the
-not-places list, parts of longer proper names ("Kathleen FitzGibbon"), small
-places spelled like common words. Resolution picks, for each name, the
-candidate that fits the article's other places, then the largest.
+match first), drops names on the not-places list, and lets a small model
+(`geomap.recognise`) reject what news text uses for something else: people
+("Kelly", "Kathleen FitzGibbon"), small places spelled like common words
+("Centre"), most parts of longer proper names. A place kept inside a longer name
+("The Washington Post") is a toponym with the role ``embedded``. Resolution
+picks, for each name, the candidate that fits the article's other places, then
+the largest.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from geomap import recognise
 from geomap.articles import Article, sentence_spans
 from geomap.gazetteer import Gazetteer, Place, default_gazetteer
 
-ROLES = ("literal", "associative", "adjectival")
+ROLES = ("literal", "associative", "adjectival", "embedded")
 
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+")
 _JOINERS = {" ", "-", "'", "’", ". "}
@@ -332,8 +336,10 @@ class Mention:
     """A toponym in an article, resolved to one gazetteer place.
 
     ``role`` is ``literal`` (a location), ``associative`` (a government acting,
-    "Paris has rejected…") or ``adjectival`` (naming an actor: "French troops",
-    "US officials"). ``resolution`` says why this place was chosen.
+    "Paris has rejected…"), ``adjectival`` (naming an actor: "French troops",
+    "US officials") or ``embedded`` (part of a longer name: "The Washington Post";
+    a toponym, not a location, so never mapped). ``resolution`` says why this
+    place was chosen.
     """
 
     article_id: str
@@ -397,22 +403,41 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
 
 
 def find_toponyms(
-    text: str, gazetteer: Gazetteer, sentences: list[tuple[int, int]] | None = None
+    text: str,
+    gazetteer: Gazetteer,
+    sentences: list[tuple[int, int]] | None = None,
+    weights: tuple[float, ...] | None = None,
 ) -> list[_Match]:
     """Recognise toponym and demonym spans in ``text``, with their candidate places.
 
     ``sentences`` are the text's `sentence_spans` when the caller has them already.
+    Every gazetteer match becomes a candidate with features (`candidates`); the
+    recognition model (`geomap.recognise`, or ``weights``) keeps the likely toponyms.
     """
+    weights = recognise.model_weights() if weights is None else weights
+    return [
+        match
+        for match, values in candidates(text, gazetteer, sentences)
+        if recognise.probability(values, weights) >= 0.5
+    ]
+
+
+def candidates(
+    text: str, gazetteer: Gazetteer, sentences: list[tuple[int, int]] | None = None
+) -> list[tuple[_Match, list[float]]]:
+    """Every gazetteer match in ``text`` with its `recognise.FEATURES` values."""
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
     sentence_starts = {s for s, _ in sentences or sentence_spans(text)}
-    matches: list[_Match] = []
+    found: list[tuple[_Match, int, int, list[float]]] = []
+    surnames: set[str] = set()
+    names: Counter[str] = Counter()
     i = 0
     while i < len(tokens):
-        found = _longest_name(text, tokens, i, gazetteer)
-        if found is None:
+        longest = _longest_name(text, tokens, i, gazetteer)
+        if longest is None:
             i += 1
             continue
-        first, (j, key, kind) = i, found
+        first, (j, key, kind) = i, longest
         start, end = tokens[first][0], tokens[j][1]
         i = j + 1
         if kind == "blocked":
@@ -420,14 +445,115 @@ def find_toponyms(
         if kind == "demonym":
             place = gazetteer.demonym(key)
             role = "literal" if place.kind == "region" else "adjectival"
-            matches.append(_Match(start, end, text[start:end], (place,), role, True))
-            continue
-        candidates = tuple(gazetteer.lookup(key))
-        role = _role(text, tokens, first, j, candidates[0])
-        if role is None or not _plausible(text, start, end, candidates, sentence_starts, gazetteer):
-            continue
-        matches.append(_Match(start, end, text[start:end], candidates, role, False))
-    return matches
+            match = _Match(start, end, text[start:end], (place,), role, True)
+        else:
+            places = tuple(gazetteer.lookup(key))
+            role = _role(text, tokens, first, j, places[0]) or "embedded"
+            match = _Match(start, end, text[start:end], places, role, False)
+        values = _features(text, tokens, first, j, match, sentence_starts, gazetteer)
+        if first == j and (values[_AFTER_NAME] or values[_AFTER_TITLE]):
+            surnames.add(match.text)
+        names[match.text] += 1
+        found.append((match, first, j, values))
+    for match, _, _, values in found:
+        values[_SURNAME] = float(match.text in surnames)
+        values[_REPEATED] = float(names[match.text] > 1)
+    return [(match, values) for match, _, _, values in found]
+
+
+_F = {name: k for k, name in enumerate(recognise.FEATURES)}
+_AFTER_NAME, _AFTER_TITLE = _F["after_name"], _F["after_title"]
+_SURNAME, _REPEATED = _F["surname_in_article"], _F["repeated"]
+
+
+def _features(
+    text: str,
+    tokens,
+    i: int,
+    j: int,
+    match: _Match,
+    sentence_starts: set[int],
+    gazetteer: Gazetteer,
+) -> list[float]:
+    """The `recognise.FEATURES` of the match over tokens i..j (article-level ones left 0)."""
+    # The place the resolver would favour: a curated one, else the largest.
+    best = next((p for p in match.candidates if p.source != "geonames"), match.candidates[0])
+    name, start = match.text, match.start
+    prev_word = _word(text, tokens, i - 1) if _joined(text, tokens, i - 1, i) else ""
+    next_word = _word(text, tokens, j + 1) if _joined(text, tokens, j, j + 1) else ""
+    prev_plain = _word(text, tokens, i - 1).casefold() if i > 0 else ""
+    after_name = bool(
+        prev_word
+        and prev_word[0].isupper()
+        and prev_word.casefold() not in _FUNCTION_WORDS
+        and not prev_word.isupper()
+    )
+    before_name = bool(
+        next_word
+        and next_word[0].isupper()
+        and not next_word.isupper()
+        and next_word.casefold() not in _CONNECTORS
+    )
+    after_particle = False
+    if prev_word in _NAME_PARTICLES and _joined(text, tokens, i - 2, i - 1):
+        before = _word(text, tokens, i - 2)
+        after_particle = before[0].isupper() and before.casefold() not in _FUNCTION_WORDS
+    large = best.kind in ("country", "region") or best.population >= 100_000
+    single = i == j
+    frequency = recognise.word_frequency(name) if single and not match.demonym else 0.0
+    small_city = best.kind == "city" and best.population < 100_000
+    gap_after = text[tokens[j][1] : tokens[j + 1][0]] if j + 1 < len(tokens) else ""
+    following = _word(text, tokens, j + 1).casefold()
+    said = prev_plain in recognise.SPEECH_VERBS or (
+        following in recognise.SPEECH_VERBS and "." not in gap_after
+    )
+    return [
+        1.0,
+        float(match.demonym),
+        float(best.kind == "country"),
+        float(best.kind == "region"),
+        float(best.kind == "city"),
+        float(best.source != "geonames"),
+        math.log10(best.population + 1) / 9,
+        float(not single),
+        float(name.isupper()),
+        float(start in sentence_starts),
+        float(start > 0 and text[start - 1] in recognise._QUOTES),
+        float(prev_plain in _LOCATIVE),
+        float(after_name),
+        float(before_name),
+        float(before_name and large),
+        float(after_particle),
+        0.0,
+        float(prev_plain.rstrip(".") in recognise.TITLES),
+        float(said),
+        float(
+            not match.demonym
+            and not any(gazetteer.is_primary_name(p, name) for p in match.candidates)
+        ),
+        math.log10(len(match.candidates)),
+        frequency / 7,
+        frequency / 7 * small_city,
+        float(match.role == "adjectival"),
+        float(match.role == "associative"),
+        float(text.startswith(("'s", "’s"), match.end)),
+        0.0,
+        float(
+            not match.demonym
+            and not _plausible(text, start, match.end, match.candidates, sentence_starts, gazetteer)
+        ),
+        float(after_name and large),
+        float(next_word in recognise.MEDIA_HEADS),
+        float(next_word in recognise.INSTITUTION_HEADS),
+        float(next_word in recognise.FACILITY_HEADS),
+        float(name.isupper() and len(name) > 3 and (start == 0 or text[start - 1] == "\n")),
+        float(
+            best.kind == "city" and any(p.kind in ("region", "country") for p in match.candidates)
+        ),
+        recognise.word_frequency(next_word) / 7 if before_name else 0.0,
+        recognise.word_frequency(prev_word) / 7 if after_name else 0.0,
+        float(text.startswith("-", match.end) or text.endswith("-", 0, start)),
+    ]
 
 
 def _longest_name(text: str, tokens: list[tuple[int, int]], i: int, gazetteer: Gazetteer):
@@ -457,15 +583,28 @@ def _longest_name(text: str, tokens: list[tuple[int, int]], i: int, gazetteer: G
 
 
 def _whole_words(text: str, start: int, end: int) -> bool:
-    """False for a match that is part of a longer word ("Jama" in "Jama'at", "al-Islam")."""
-    before, after = text[max(0, start - 2) : start], text[end : end + 2]
-    if re.match(r"['’-][^\W_]", after) and not re.match(r"['’]s\b", text[end : end + 3]):
+    """False for a match that is part of a longer word ("Jama" in "Jama'at", "al-Islam").
+
+    A hyphen joins words, not parts of one: "London-based", "U.S.-led", "anti-Russian"
+    and "Amsterdam-London" keep their place names.
+    """
+    after = text[end : end + 2]
+    if re.match(r"['’][^\W_]", after) and not re.match(r"['’]s\b", text[end : end + 3]):
         return False
-    return not re.search(r"[^\W_]['’-]$", before)
+    joined = re.search(r"([^\W_]+)(['’-])$", text[max(0, start - 12) : start])
+    return joined is None or (
+        joined[2] == "-" and (joined[1][0].isupper() or joined[1].casefold() in _HYPHEN_PREFIXES)
+    )
+
+
+_HYPHEN_PREFIXES = {"anti", "ex", "pro", "non", "pan", "post", "pre", "trans", "mid", "neo"}
 
 
 def _role(text: str, tokens, i: int, j: int, best: Place) -> str | None:
-    """literal, associative or adjectival from the words around tokens i..j; None to reject."""
+    """literal, associative or adjectival from the words around tokens i..j.
+
+    None when the name is part of a longer proper name (a person's, an organisation's).
+    """
     prev_word = _word(text, tokens, i - 1) if _joined(text, tokens, i - 1, i) else None
     next_word = _word(text, tokens, j + 1) if _joined(text, tokens, j, j + 1) else None
     if next_word and next_word[0].isupper() and not next_word.isupper():

@@ -1,0 +1,160 @@
+"""Which gazetteer matches are toponyms: a small logistic model over cheap candidate features.
+
+`geomap.geoparse.find_toponyms` matches capitalised word sequences against the
+gazetteer; many matches are something else — people ("Kelly", "Thomas"), common
+words ("Centre", "Industry", "As" opening a quote), parts of longer names. Each
+match gets a handful of features computed from dict lookups and its neighbouring
+words (`features`), and a logistic model (`data/recognise.json`, trained on
+GeoWebNews by ``scripts/train_recognise.py``, its figures from 5-fold
+cross-validation) decides. Word frequencies come from the ``wordfreq`` package.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Sequence
+
+from geomap.datafiles import data_file
+
+#: The features, in the order of the model's weights.
+FEATURES = (
+    "bias",
+    "demonym",
+    "country",
+    "region",
+    "city",
+    "curated",
+    "log_population",
+    "several_words",
+    "all_caps",
+    "sentence_start",
+    "after_quote",
+    "after_locative",
+    "after_name",
+    "before_name",
+    "before_name_large",
+    "after_particle",
+    "surname_in_article",
+    "after_title",
+    "near_speech_verb",
+    "alternate_name_only",
+    "log_candidates",
+    "word_frequency",
+    "frequent_small_place",
+    "adjectival",
+    "associative",
+    "possessive",
+    "repeated",
+    "small_place_weak",
+    "after_name_large",
+    "before_media",
+    "before_institution",
+    "before_facility",
+    "dateline",
+    "region_candidate",
+    "before_common_word",
+    "after_common_word",
+    "hyphenated",
+)
+
+#: Words before a person's name.
+TITLES = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "sen",
+        "rep",
+        "gov",
+        "prof",
+        "sir",
+        "lord",
+        "lady",
+        "judge",
+        "coach",
+        "president",
+        "senator",
+        "governor",
+        "minister",
+        "mayor",
+        "chancellor",
+        "secretary",
+        "officer",
+        "detective",
+        "sgt",
+        "capt",
+        "gen",
+        "col",
+        "lt",
+        "st",
+    }
+)
+#: Verbs of speech next to a person's name ("said Thomas", "Robbins said").
+SPEECH_VERBS = frozenset(
+    {"said", "says", "told", "tells", "added", "explained", "wrote", "tweeted", "asked"}
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+#: Capitalised words after a place name that make it part of a newspaper's or broadcaster's
+#: name ("The Washington Post"), an institution's ("Seattle Fire") or a facility's
+#: ("Colchester Hospital"). GeoWebNews counts the place in the first two as a toponym.
+MEDIA_HEADS = _words(
+    "Post Times Herald Tribune Journal Gazette News Telegraph Chronicle Observer Independent "
+    "Daily Standard Express Mail Guardian Record Register Sun Star Mirror Examiner Courier Bee "
+    "Globe Inquirer Today Magazine Radio TV Television Review Press Dispatch Advocate"
+)
+INSTITUTION_HEADS = _words(
+    "Police Fire University College School Club Society Council Commission Chamber Department "
+    "Authority Board Government Ministry Institute Museum Bank Company Group Association "
+    "Federation Foundation Party Assembly Parliament Senate Stock Exchange Airlines Airways "
+    "Football Rugby Cricket FC United City County State Tourism Agency Office Court Service "
+    "Services Corporation Trust Partnership Alliance Coalition Committee Library Orchestra "
+    "Opera Theatre Theater Symphony Zoo Regional Metropolitan Municipal Public Capitol"
+)
+FACILITY_HEADS = _words(
+    "Street Road Avenue Boulevard Lane Drive Highway Hospital Cathedral Airport Station Bridge "
+    "Park Square Hall Center Centre Stadium Arena Church Mosque Temple Palace Castle Tower Gate "
+    "Harbour Harbor Port Bay River Lake Mountain Mountains Hills Valley Island Islands Beach "
+    "Estate Village Town Mall Market Plaza Prison Jail Base Camp"
+)
+_QUOTES = frozenset("\"“‘'(\n")
+
+
+@functools.cache
+def _frequencies() -> dict[str, float]:
+    import wordfreq
+
+    return wordfreq.get_frequency_dict("en")
+
+
+def word_frequency(word: str) -> float:
+    """Zipf frequency (log10 per billion words, 0 for unknown) of ``word`` in English."""
+    freq = _frequencies().get(word.casefold(), 0.0)
+    return math.log10(freq * 1e9) if freq > 0 else 0.0
+
+
+@functools.cache
+def model_weights() -> tuple[float, ...]:
+    """The shipped model's weights, in `FEATURES` order."""
+    model = json.loads(data_file("recognise.json").read_text(encoding="utf-8"))
+    return weights_from(model)
+
+
+def weights_from(model: dict) -> tuple[float, ...]:
+    """Weights in `FEATURES` order from a saved model (``{"weights": {name: w}}``)."""
+    return tuple(float(model["weights"].get(name, 0.0)) for name in FEATURES)
+
+
+def probability(values: Sequence[float], weights: Sequence[float] | None = None) -> float:
+    """The model's probability that a candidate with feature ``values`` is a toponym."""
+    weights = model_weights() if weights is None else weights
+    z = sum(w * v for w, v in zip(weights, values, strict=True))
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
