@@ -13,10 +13,12 @@ the largest.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from geomap import recognise
 from geomap.articles import Article, sentence_spans
@@ -442,16 +444,15 @@ def candidates(
         i = j + 1
         if kind == "blocked":
             continue
+        facts = _name_facts(gazetteer, key, kind == "demonym")
+        places = facts.places
         if kind == "demonym":
-            place = gazetteer.demonym(key)
-            role = "literal" if place.kind == "region" else "adjectival"
-            match = _Match(start, end, text[start:end], (place,), role, True)
+            role = "literal" if places[0].kind == "region" else "adjectival"
         else:
-            places = tuple(gazetteer.lookup(key))
             role = _role(text, tokens, first, j, places[0]) or "embedded"
-            match = _Match(start, end, text[start:end], places, role, False)
-        values = _features(text, tokens, first, j, match, sentence_starts, gazetteer)
-        if first == j and (values[_AFTER_NAME] or values[_AFTER_TITLE]):
+        match = _Match(start, end, key, places, role, kind == "demonym")
+        values = _features(text, tokens, first, j, match, facts, sentence_starts)
+        if first == j and (values[_AFTER_NAME_F] or values[_AFTER_TITLE]):
             surnames.add(match.text)
         names[match.text] += 1
         found.append((match, first, j, values))
@@ -461,9 +462,49 @@ def candidates(
     return [(match, values) for match, _, _, values in found]
 
 
-_F = {name: k for k, name in enumerate(recognise.FEATURES)}
-_AFTER_NAME, _AFTER_TITLE = _F["after_name"], _F["after_title"]
-_SURNAME, _REPEATED = _F["surname_in_article"], _F["repeated"]
+class _NameFacts(NamedTuple):
+    """What the gazetteer says about a name, whatever its context."""
+
+    places: tuple[Place, ...]
+    best: Place  # the place the resolver would favour: a curated one, else the largest
+    primary: bool  # some place's own name, not only an alternate spelling
+    large: bool
+    plausible_inside: bool  # `_plausible` for a name that starts no sentence
+    values: tuple[float, ...]  # the context-free features, in FEATURES order (0 elsewhere)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _name_facts(gazetteer: Gazetteer, name: str, demonym: bool) -> _NameFacts:
+    """The context-free facts and features of ``name`` (cached: names repeat across articles)."""
+    places = (gazetteer.demonym(name),) if demonym else tuple(gazetteer.lookup(name))
+    best = next((p for p in places if p.source != "geonames"), places[0])
+    primary = demonym or any(gazetteer.is_primary_name(p, name) for p in places)
+    large = best.kind in ("country", "region") or best.population >= 100_000
+    single = " " not in name and "-" not in name
+    frequency = recognise.word_frequency(name) / 7 if single and not demonym else 0.0
+    small_city = best.kind == "city" and best.population < 100_000
+    values = [0.0] * len(recognise.FEATURES)
+    for feature, value in (
+        ("bias", 1.0),
+        ("demonym", demonym),
+        ("country", best.kind == "country"),
+        ("region", best.kind == "region"),
+        ("city", best.kind == "city"),
+        ("curated", best.source != "geonames"),
+        ("log_population", math.log10(best.population + 1) / 9),
+        ("all_caps", name.isupper()),
+        ("alternate_name_only", not primary),
+        ("log_candidates", math.log10(len(places))),
+        ("word_frequency", frequency),
+        ("frequent_small_place", frequency * small_city),
+        (
+            "region_candidate",
+            best.kind == "city" and any(p.kind in ("region", "country") for p in places),
+        ),
+    ):
+        values[_F[feature]] = float(value)
+    plausible_inside = _plausible(name, -1, places[0], primary, set())
+    return _NameFacts(places, best, primary, large, plausible_inside, tuple(values))
 
 
 def _features(
@@ -472,13 +513,12 @@ def _features(
     i: int,
     j: int,
     match: _Match,
+    facts: _NameFacts,
     sentence_starts: set[int],
-    gazetteer: Gazetteer,
 ) -> list[float]:
     """The `recognise.FEATURES` of the match over tokens i..j (article-level ones left 0)."""
-    # The place the resolver would favour: a curated one, else the largest.
-    best = next((p for p in match.candidates if p.source != "geonames"), match.candidates[0])
     name, start = match.text, match.start
+    values = list(facts.values)
     prev_word = _word(text, tokens, i - 1) if _joined(text, tokens, i - 1, i) else ""
     next_word = _word(text, tokens, j + 1) if _joined(text, tokens, j, j + 1) else ""
     prev_plain = _word(text, tokens, i - 1).casefold() if i > 0 else ""
@@ -494,66 +534,102 @@ def _features(
         and not next_word.isupper()
         and next_word.casefold() not in _CONNECTORS
     )
-    after_particle = False
     if prev_word in _NAME_PARTICLES and _joined(text, tokens, i - 2, i - 1):
         before = _word(text, tokens, i - 2)
-        after_particle = before[0].isupper() and before.casefold() not in _FUNCTION_WORDS
-    large = best.kind in ("country", "region") or best.population >= 100_000
-    single = i == j
-    frequency = recognise.word_frequency(name) if single and not match.demonym else 0.0
-    small_city = best.kind == "city" and best.population < 100_000
-    gap_after = text[tokens[j][1] : tokens[j + 1][0]] if j + 1 < len(tokens) else ""
+        values[_AFTER_PARTICLE] = before[0].isupper() and before.casefold() not in _FUNCTION_WORDS
     following = _word(text, tokens, j + 1).casefold()
-    said = prev_plain in recognise.SPEECH_VERBS or (
-        following in recognise.SPEECH_VERBS and "." not in gap_after
+    if prev_plain in recognise.SPEECH_VERBS or (
+        following in recognise.SPEECH_VERBS and "." not in text[tokens[j][1] : tokens[j + 1][0]]
+    ):
+        values[_SPEECH] = 1.0
+    sentence_start = start in sentence_starts
+    values[_SEVERAL_WORDS] = float(i != j)
+    values[_SENTENCE_START] = float(sentence_start)
+    values[_AFTER_QUOTE] = float(start > 0 and text[start - 1] in recognise._QUOTES)
+    values[_AFTER_LOCATIVE] = float(prev_plain in _LOCATIVE)
+    values[_AFTER_NAME_F] = float(after_name)
+    values[_BEFORE_NAME] = float(before_name)
+    values[_BEFORE_NAME_LARGE] = float(before_name and facts.large)
+    values[_AFTER_TITLE] = float(prev_plain.rstrip(".") in recognise.TITLES)
+    values[_ADJECTIVAL] = float(match.role == "adjectival")
+    values[_ASSOCIATIVE] = float(match.role == "associative")
+    values[_POSSESSIVE] = float(text.startswith(("'s", "’s"), match.end))
+    if not match.demonym:
+        plausible = facts.plausible_inside and not (sentence_start and _small_one_word(name, facts))
+        values[_WEAK] = float(not plausible)
+    values[_AFTER_NAME_LARGE] = float(after_name and facts.large)
+    values[_BEFORE_MEDIA] = float(next_word in recognise.MEDIA_HEADS)
+    values[_BEFORE_INSTITUTION] = float(next_word in recognise.INSTITUTION_HEADS)
+    values[_BEFORE_FACILITY] = float(next_word in recognise.FACILITY_HEADS)
+    values[_DATELINE] = float(
+        name.isupper() and len(name) > 3 and (start == 0 or text[start - 1] == "\n")
     )
-    return [
-        1.0,
-        float(match.demonym),
-        float(best.kind == "country"),
-        float(best.kind == "region"),
-        float(best.kind == "city"),
-        float(best.source != "geonames"),
-        math.log10(best.population + 1) / 9,
-        float(not single),
-        float(name.isupper()),
-        float(start in sentence_starts),
-        float(start > 0 and text[start - 1] in recognise._QUOTES),
-        float(prev_plain in _LOCATIVE),
-        float(after_name),
-        float(before_name),
-        float(before_name and large),
-        float(after_particle),
-        0.0,
-        float(prev_plain.rstrip(".") in recognise.TITLES),
-        float(said),
-        float(
-            not match.demonym
-            and not any(gazetteer.is_primary_name(p, name) for p in match.candidates)
-        ),
-        math.log10(len(match.candidates)),
-        frequency / 7,
-        frequency / 7 * small_city,
-        float(match.role == "adjectival"),
-        float(match.role == "associative"),
-        float(text.startswith(("'s", "’s"), match.end)),
-        0.0,
-        float(
-            not match.demonym
-            and not _plausible(text, start, match.end, match.candidates, sentence_starts, gazetteer)
-        ),
-        float(after_name and large),
-        float(next_word in recognise.MEDIA_HEADS),
-        float(next_word in recognise.INSTITUTION_HEADS),
-        float(next_word in recognise.FACILITY_HEADS),
-        float(name.isupper() and len(name) > 3 and (start == 0 or text[start - 1] == "\n")),
-        float(
-            best.kind == "city" and any(p.kind in ("region", "country") for p in match.candidates)
-        ),
-        recognise.word_frequency(next_word) / 7 if before_name else 0.0,
-        recognise.word_frequency(prev_word) / 7 if after_name else 0.0,
-        float(text.startswith("-", match.end) or text.endswith("-", 0, start)),
-    ]
+    if before_name:
+        values[_BEFORE_COMMON] = recognise.word_frequency(next_word) / 7
+    if after_name:
+        values[_AFTER_COMMON] = recognise.word_frequency(prev_word) / 7
+    values[_HYPHENATED] = float(text.startswith("-", match.end) or text.endswith("-", 0, start))
+    return values
+
+
+def _small_one_word(name: str, facts: _NameFacts) -> bool:
+    """`_plausible`'s sentence-start test applies: a one-word name of a small place."""
+    place = facts.places[0]
+    return place.kind == "city" and place.population < 100_000 and " " not in name
+
+
+_F = {name: k for k, name in enumerate(recognise.FEATURES)}
+(
+    _SEVERAL_WORDS,
+    _SENTENCE_START,
+    _AFTER_QUOTE,
+    _AFTER_LOCATIVE,
+    _AFTER_NAME_F,
+    _BEFORE_NAME,
+    _BEFORE_NAME_LARGE,
+    _AFTER_PARTICLE,
+    _AFTER_TITLE,
+    _SPEECH,
+    _ADJECTIVAL,
+    _ASSOCIATIVE,
+    _POSSESSIVE,
+    _WEAK,
+    _AFTER_NAME_LARGE,
+    _BEFORE_MEDIA,
+    _BEFORE_INSTITUTION,
+    _BEFORE_FACILITY,
+    _DATELINE,
+    _BEFORE_COMMON,
+    _AFTER_COMMON,
+    _HYPHENATED,
+) = (
+    _F[name]
+    for name in (
+        "several_words",
+        "sentence_start",
+        "after_quote",
+        "after_locative",
+        "after_name",
+        "before_name",
+        "before_name_large",
+        "after_particle",
+        "after_title",
+        "near_speech_verb",
+        "adjectival",
+        "associative",
+        "possessive",
+        "small_place_weak",
+        "after_name_large",
+        "before_media",
+        "before_institution",
+        "before_facility",
+        "dateline",
+        "before_common_word",
+        "after_common_word",
+        "hyphenated",
+    )
+)
+_SURNAME, _REPEATED = _F["surname_in_article"], _F["repeated"]
 
 
 def _longest_name(text: str, tokens: list[tuple[int, int]], i: int, gazetteer: Gazetteer):
@@ -669,22 +745,17 @@ def _joined(text: str, tokens, a: int, b: int) -> bool:
 
 
 def _plausible(
-    text: str,
-    start: int,
-    end: int,
-    candidates: tuple[Place, ...],
-    sentence_starts: set[int],
-    gazetteer: Gazetteer,
+    name: str, start: int, best: Place, primary: bool, sentence_starts: set[int]
 ) -> bool:
-    """Reject weak evidence for small places.
+    """False for weak evidence of a small place (a feature of the recognition model).
 
     A one-word name of a small place at a sentence start ("Over the past decade"),
-    or a small place known only by an alternate spelling ("Nusrat" for Noşratābād).
+    or a small place known only by an alternate spelling (``primary`` False: "Nusrat"
+    for Noşratābād).
     """
-    best, name = candidates[0], text[start:end]
     if best.kind != "city" or best.population >= 100_000:
         return True
-    if not any(gazetteer.is_primary_name(p, name) for p in candidates) and best.population < 50_000:
+    if not primary and best.population < 50_000:
         return False
     if " " in name:
         return True

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import operator
 from collections.abc import Sequence
 
 from geomap.datafiles import data_file
@@ -156,5 +157,5 @@ def weights_from(model: dict) -> tuple[float, ...]:
 def probability(values: Sequence[float], weights: Sequence[float] | None = None) -> float:
     """The model's probability that a candidate with feature ``values`` is a toponym."""
     weights = model_weights() if weights is None else weights
-    z = sum(w * v for w, v in zip(weights, values, strict=True))
+    z = sum(map(operator.mul, weights, values))
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
