@@ -433,7 +433,7 @@ def candidates(
     found: list[tuple[_Match, int, int, list[float]]] = []
     surnames: set[str] = set()
     names: Counter[str] = Counter()
-    i = 0
+    i = free = 0  # free: the first token no match has taken
     while i < len(tokens):
         longest = _longest_name(text, tokens, i, gazetteer)
         if longest is None:
@@ -444,13 +444,16 @@ def candidates(
         i = j + 1
         if kind == "blocked":
             continue
+        if first > free and kind == "place" and _compass_before(text, tokens, first):
+            first, start = first - 1, tokens[first - 1][0]  # "South Florida", "Western US"
+        free = j + 1
         facts = _name_facts(gazetteer, key, kind == "demonym")
         places = facts.places
         if kind == "demonym":
             role = "literal" if places[0].kind == "region" else "adjectival"
         else:
             role = _role(text, tokens, first, j, places[0]) or "embedded"
-        match = _Match(start, end, key, places, role, kind == "demonym")
+        match = _Match(start, end, text[start:end], places, role, kind == "demonym")
         values = _features(text, tokens, first, j, match, facts, sentence_starts)
         if first == j and (values[_AFTER_NAME_F] or values[_AFTER_TITLE]):
             surnames.add(match.text)
@@ -572,6 +575,35 @@ def _features(
     return values
 
 
+_COMPASS = {
+    "North",
+    "South",
+    "East",
+    "West",
+    "Northern",
+    "Southern",
+    "Eastern",
+    "Western",
+    "Central",
+    "Northeast",
+    "Northwest",
+    "Southeast",
+    "Southwest",
+    "Northeastern",
+    "Northwestern",
+    "Southeastern",
+    "Southwestern",
+    "Upper",
+    "Lower",
+    "Greater",
+}
+
+
+def _compass_before(text: str, tokens, i: int) -> bool:
+    """True when a capitalised compass word comes right before token i: part of the name."""
+    return _joined(text, tokens, i - 1, i) and _word(text, tokens, i - 1) in _COMPASS
+
+
 def _small_one_word(name: str, facts: _NameFacts) -> bool:
     """`_plausible`'s sentence-start test applies: a one-word name of a small place."""
     place = facts.places[0]
@@ -602,6 +634,7 @@ _F = {name: k for k, name in enumerate(recognise.FEATURES)}
     _BEFORE_COMMON,
     _AFTER_COMMON,
     _HYPHENATED,
+    _COMPASS_PREFIX,
 ) = (
     _F[name]
     for name in (
@@ -627,6 +660,7 @@ _F = {name: k for k, name in enumerate(recognise.FEATURES)}
         "before_common_word",
         "after_common_word",
         "hyphenated",
+        "compass_prefix",
     )
 )
 _SURNAME, _REPEATED = _F["surname_in_article"], _F["repeated"]
@@ -661,16 +695,14 @@ def _longest_name(text: str, tokens: list[tuple[int, int]], i: int, gazetteer: G
 def _whole_words(text: str, start: int, end: int) -> bool:
     """False for a match that is part of a longer word ("Jama" in "Jama'at", "al-Islam").
 
-    A hyphen joins words, not parts of one: "London-based", "U.S.-led", "anti-Russian"
-    and "Amsterdam-London" keep their place names.
+    A hyphen before a lowercase word or after a prefix joins words: "London-based",
+    "U.S.-led" and "anti-Russian" keep their place names; "Diaz-Balart" does not.
     """
     after = text[end : end + 2]
-    if re.match(r"['’][^\W_]", after) and not re.match(r"['’]s\b", text[end : end + 3]):
-        return False
+    if re.match(r"['’][^\W_]|-[^\W_a-z]", after) and not re.match(r"['’]s\b", text[end : end + 3]):
+        return False  # "Jama'at", "Gilgit-Baltistan"
     joined = re.search(r"([^\W_]+)(['’-])$", text[max(0, start - 12) : start])
-    return joined is None or (
-        joined[2] == "-" and (joined[1][0].isupper() or joined[1].casefold() in _HYPHEN_PREFIXES)
-    )
+    return joined is None or (joined[2] == "-" and joined[1] in _HYPHEN_PREFIXES)
 
 
 _HYPHEN_PREFIXES = {"anti", "ex", "pro", "non", "pan", "post", "pre", "trans", "mid", "neo"}

@@ -58,6 +58,7 @@ FEATURES = (
     "before_common_word",
     "after_common_word",
     "hyphenated",
+    "compass_prefix",
 )
 
 #: Words before a person's name.
