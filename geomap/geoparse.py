@@ -499,6 +499,8 @@ def _name_facts(gazetteer: Gazetteer, name: str, demonym: bool) -> _NameFacts:
         ("alternate_name_only", not primary),
         ("log_candidates", math.log10(len(places))),
         ("word_frequency", frequency),
+        ("first_name", recognise.person_name(name)[0] if single and not demonym else 0.0),
+        ("surname", recognise.person_name(name)[1] if single and not demonym else 0.0),
         ("frequent_small_place", frequency * small_city),
         (
             "region_candidate",
@@ -572,6 +574,11 @@ def _features(
     if after_name:
         values[_AFTER_COMMON] = recognise.word_frequency(prev_word) / 7
     values[_HYPHENATED] = float(text.startswith("-", match.end) or text.endswith("-", 0, start))
+    values[_COMPASS_PREFIX] = float(i != j and _word(text, tokens, i) in _COMPASS)
+    if after_name:
+        values[_AFTER_FIRST_NAME] = recognise.person_name(prev_word)[0]
+    if before_name:
+        values[_BEFORE_SURNAME] = recognise.person_name(next_word)[1]
     return values
 
 
@@ -635,6 +642,8 @@ _F = {name: k for k, name in enumerate(recognise.FEATURES)}
     _AFTER_COMMON,
     _HYPHENATED,
     _COMPASS_PREFIX,
+    _AFTER_FIRST_NAME,
+    _BEFORE_SURNAME,
 ) = (
     _F[name]
     for name in (
@@ -661,6 +670,8 @@ _F = {name: k for k, name in enumerate(recognise.FEATURES)}
         "after_common_word",
         "hyphenated",
         "compass_prefix",
+        "after_first_name",
+        "before_surname",
     )
 )
 _SURNAME, _REPEATED = _F["surname_in_article"], _F["repeated"]

@@ -6,7 +6,8 @@ words ("Centre", "Industry", "As" opening a quote), parts of longer names. Each
 match gets a handful of features computed from dict lookups and its neighbouring
 words (`features`), and a logistic model (`data/recognise.json`, trained on
 GeoWebNews by ``scripts/train_recognise.py``, its figures from 5-fold
-cross-validation) decides. Word frequencies come from the ``wordfreq`` package.
+cross-validation) decides. Word frequencies come from the ``wordfreq`` package,
+how common a word is as a first name or surname from ``data/person_names.csv``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import math
 import operator
 from collections.abc import Sequence
 
-from geomap.datafiles import data_file
+from geomap.datafiles import data_file, read_csv
 
 #: The features, in the order of the model's weights.
 FEATURES = (
@@ -59,6 +60,10 @@ FEATURES = (
     "after_common_word",
     "hyphenated",
     "compass_prefix",
+    "first_name",
+    "surname",
+    "after_first_name",
+    "before_surname",
 )
 
 #: Words before a person's name.
@@ -141,6 +146,23 @@ def word_frequency(word: str) -> float:
     """Zipf frequency (log10 per billion words, 0 for unknown) of ``word`` in English."""
     freq = _frequencies().get(word.casefold(), 0.0)
     return math.log10(freq * 1e9) if freq > 0 else 0.0
+
+
+@functools.cache
+def _person_names() -> dict[str, tuple[float, float]]:
+    return {
+        row["name"]: (_share(row["first"]), _share(row["last"]))
+        for row in read_csv("person_names.csv")
+    }
+
+
+def _share(percent: str) -> float:
+    return math.log10(1 + 1000 * float(percent)) / 3
+
+
+def person_name(word: str) -> tuple[float, float]:
+    """How common ``word`` is as a US first name and as a surname (0 = not listed, ~1 = John)."""
+    return _person_names().get(word.capitalize(), (0.0, 0.0))
 
 
 @functools.cache

@@ -114,6 +114,21 @@ CASES = [
         "a hyphen joins words, not parts of one",
     ),
     ("Fighters of Jama'at Nusrat al-Islam attacked.", {}, "parts of words after al- or '"),
+    ("His wife, Julia, has taken on the search.", {}, "a common first name"),
+    ("He raced alongside Andrew Jordan on Sunday.", {}, "a country's name as a surname"),
+    (
+        "The ferry left Victoria for Vancouver.",
+        {"Victoria": ("Victoria", "CA", "literal"), "Vancouver": ("Vancouver", "CA", "literal")},
+        "a first name that is a large place, among places",
+    ),
+    (
+        "Flooding hit South Florida and the Western US.",
+        {
+            "South Florida": ("Florida", "US", "literal"),
+            "Western US": ("United States", "US", "literal"),
+        },
+        "a compass word before a place belongs to its name",
+    ),
     (
         "Rio de Janeiro hosted the talks.",
         {"Rio de Janeiro": ("Rio de Janeiro", "BR", "literal")},
