@@ -5,7 +5,9 @@ match first), drops names on the not-places list, and lets a small model
 (`geomap.recognise`) reject what news text uses for something else: people
 ("Kelly", "Kathleen FitzGibbon"), small places spelled like common words
 ("Centre"), most parts of longer proper names. A place kept inside a longer name
-("The Washington Post") is a toponym with the role ``embedded``. Resolution
+("The Washington Post") is a toponym with the role ``embedded``; so is a name
+that runs on to a head ("Orange County", "Colorado State University"), whose
+span then covers the whole name. Resolution
 picks, for each name, the candidate that fits the article's other places, then
 the largest.
 """
@@ -449,12 +451,19 @@ def candidates(
         free = j + 1
         facts = _name_facts(gazetteer, key, kind == "demonym")
         places = facts.places
+        head = None if kind == "demonym" else _head_after(text, tokens, j)
         if kind == "demonym":
             role = "literal" if places[0].kind == "region" else "adjectival"
+        elif head is not None:
+            # "Orange County", "Colorado State University": the whole name is the toponym;
+            # the place it is named after only stands in for it, so it is not mapped.
+            role, j, end = "embedded", head, tokens[head][1]
+            i = free = head + 1
         else:
             role = _role(text, tokens, first, j, places[0]) or "embedded"
         match = _Match(start, end, text[start:end], places, role, kind == "demonym")
         values = _features(text, tokens, first, j, match, facts, sentence_starts)
+        values[_EXTENDED] = float(head is not None)
         if first == j and (values[_AFTER_NAME_F] or values[_AFTER_TITLE]):
             surnames.add(match.text)
         names[match.text] += 1
@@ -606,6 +615,18 @@ _COMPASS = {
 }
 
 
+def _head_after(text: str, tokens, j: int) -> int | None:
+    """The token of a name's head ("County", "Street", "University") within three
+    capitalised words after token j, or None."""
+    for k in range(j + 1, min(j + 4, len(tokens))):
+        word = _word(text, tokens, k)
+        if not (_joined(text, tokens, k - 1, k) and word[0].isupper()):
+            return None
+        if word in recognise.NAME_HEADS:
+            return k
+    return None
+
+
 def _compass_before(text: str, tokens, i: int) -> bool:
     """True when a capitalised compass word comes right before token i: part of the name."""
     return _joined(text, tokens, i - 1, i) and _word(text, tokens, i - 1) in _COMPASS
@@ -675,6 +696,7 @@ _F = {name: k for k, name in enumerate(recognise.FEATURES)}
     )
 )
 _SURNAME, _REPEATED = _F["surname_in_article"], _F["repeated"]
+_EXTENDED = _F["extended_to_head"]
 
 
 def _longest_name(text: str, tokens: list[tuple[int, int]], i: int, gazetteer: Gazetteer):

@@ -64,6 +64,7 @@ FEATURES = (
     "surname",
     "after_first_name",
     "before_surname",
+    "extended_to_head",
 )
 
 #: Words before a person's name.
@@ -131,6 +132,14 @@ FACILITY_HEADS = _words(
     "Park Square Hall Center Centre Stadium Arena Church Mosque Temple Palace Castle Tower Gate "
     "Harbour Harbor Port Bay River Lake Mountain Mountains Hills Valley Island Islands Beach "
     "Estate Village Town Mall Market Plaza Prison Jail Base Camp"
+)
+#: Heads of names that contain a place's name and are toponyms as a whole
+#: ("Orange County", "Royal Street", "Colorado State University", "Manila Cathedral").
+NAME_HEADS = _words(
+    "County Parish Borough District Street Avenue Road Boulevard Lane Drive Square River "
+    "Canal Lake Valley Mountains Cathedral University College Academy Institute School "
+    "Center Centre Hospital Airport Estate Court Hall Stadium Arena Library Hotel Station "
+    "Harbor Harbour Gardens Plantation Racecourse Quarter"
 )
 _QUOTES = frozenset("\"“‘'(\n")
 

@@ -130,6 +130,19 @@ CASES = [
         "a compass word before a place belongs to its name",
     ),
     (
+        "Deputies in Orange County arrested him.",
+        {"Orange County": ("Orange", "US", "embedded")},
+        "a name with a head (County, Street, University) is one toponym, not mapped",
+    ),
+    (
+        "He studied at Colorado State University in Fort Collins.",
+        {
+            "Colorado State University": ("Colorado", "US", "embedded"),
+            "Fort Collins": ("Fort Collins", "US", "literal"),
+        },
+        "a head up to three capitalised words away",
+    ),
+    (
         "Rio de Janeiro hosted the talks.",
         {"Rio de Janeiro": ("Rio de Janeiro", "BR", "literal")},
         "a particle inside a place name",
