@@ -464,6 +464,9 @@ def candidates(
         match = _Match(start, end, text[start:end], places, role, kind == "demonym")
         values = _features(text, tokens, first, j, match, facts, sentence_starts)
         values[_EXTENDED] = float(head is not None)
+        if first > 1 and _word(text, tokens, first - 1) == "of":
+            # "Chamber of Commerce", "University of California", "Republic of Armenia"
+            values[_AFTER_HEAD_OF] = float(_word(text, tokens, first - 2) in _HEADS_BEFORE_OF)
         if first == j and (values[_AFTER_NAME_F] or values[_AFTER_TITLE]):
             surnames.add(match.text)
         names[match.text] += 1
@@ -697,6 +700,12 @@ _F = {name: k for k, name in enumerate(recognise.FEATURES)}
 )
 _SURNAME, _REPEATED = _F["surname_in_article"], _F["repeated"]
 _EXTENDED = _F["extended_to_head"]
+_AFTER_HEAD_OF = _F["after_head_of"]
+_HEADS_BEFORE_OF = (
+    recognise.INSTITUTION_HEADS
+    | recognise.NAME_HEADS
+    | {"Ministry", "Bank", "Council", "Chamber", "Mall"}
+)
 
 
 def _longest_name(text: str, tokens: list[tuple[int, int]], i: int, gazetteer: Gazetteer):

@@ -65,6 +65,7 @@ FEATURES = (
     "after_first_name",
     "before_surname",
     "extended_to_head",
+    "after_head_of",
 )
 
 #: Words before a person's name.

@@ -143,6 +143,16 @@ CASES = [
         "a head up to three capitalised words away",
     ),
     (
+        "Officials at the Chamber of Commerce said exports fell.",
+        {},
+        "a place-like word inside an institution's 'X of Y' name",
+    ),
+    (
+        "The Republic of Niger asked the troops to leave.",
+        {"Niger": ("Niger", "NE", "literal")},
+        "a country after 'Republic of' stays a place",
+    ),
+    (
         "Rio de Janeiro hosted the talks.",
         {"Rio de Janeiro": ("Rio de Janeiro", "BR", "literal")},
         "a particle inside a place name",
