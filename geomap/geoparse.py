@@ -407,22 +407,19 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
 
 
 def find_toponyms(
-    text: str,
-    gazetteer: Gazetteer,
-    sentences: list[tuple[int, int]] | None = None,
-    weights: tuple[float, ...] | None = None,
+    text: str, gazetteer: Gazetteer, sentences: list[tuple[int, int]] | None = None
 ) -> list[_Match]:
     """Recognise toponym and demonym spans in ``text``, with their candidate places.
 
     ``sentences`` are the text's `sentence_spans` when the caller has them already.
     Every gazetteer match becomes a candidate with features (`candidates`); the
-    recognition model (`geomap.recognise`, or ``weights``) keeps the likely toponyms.
+    recognition model (`geomap.recognise`) keeps the likely toponyms.
     """
-    weights = recognise.model_weights() if weights is None else weights
+    weights = recognise.model_weights()
     return [
         match
         for match, values in candidates(text, gazetteer, sentences)
-        if recognise.probability(values, weights) >= 0.5
+        if recognise.probability(values, weights) >= recognise.THRESHOLD
     ]
 
 

@@ -20,6 +20,9 @@ from collections.abc import Sequence
 
 from geomap.datafiles import data_file, read_csv
 
+#: A candidate at least this likely is a toponym.
+THRESHOLD = 0.5
+
 #: The features, in the order of the model's weights.
 FEATURES = (
     "bias",
