@@ -448,6 +448,10 @@ def candidates(
         free = j + 1
         facts = _name_facts(gazetteer, key, kind == "demonym")
         places = facts.places
+        if kind == "place" and key == "Washington" and text.startswith(_DC, end):
+            j += 1  # "Washington, D.C.": one name
+            end = tokens[j][1]
+            i = free = j + 1
         head = None if kind == "demonym" else _head_after(text, tokens, j)
         if kind == "demonym":
             role = "literal" if places[0].kind == "region" else "adjectival"
@@ -613,6 +617,9 @@ _COMPASS = {
     "Lower",
     "Greater",
 }
+
+
+_DC = (", D.C.", ", DC ", ", DC,", ", DC.")
 
 
 def _head_after(text: str, tokens, j: int) -> int | None:

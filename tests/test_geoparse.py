@@ -153,6 +153,11 @@ CASES = [
         "a country after 'Republic of' stays a place",
     ),
     (
+        "She flew to Washington, D.C., last week.",
+        {"Washington, D.C.": ("Washington", "US", "literal")},
+        "Washington, D.C. is one name",
+    ),
+    (
         "Rio de Janeiro hosted the talks.",
         {"Rio de Janeiro": ("Rio de Janeiro", "BR", "literal")},
         "a particle inside a place name",
