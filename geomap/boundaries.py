@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
-from shapely.geometry import LineString, Point
+import shapely
+from shapely.geometry import Point
 
 from geomap.datafiles import data_file
 from geomap.exceptions import DataError
@@ -79,6 +82,14 @@ def point_geometry(lat: float, lon: float) -> Point:
     return Point(lon, lat)
 
 
+def place_points(places: Sequence[Place | None]) -> np.ndarray:
+    """`point_geometry` of many places at once (None stays None): one shapely call."""
+    xy = np.array([(p.lon, p.lat) if p else (np.nan, np.nan) for p in places], dtype=float)
+    points = shapely.points(xy.reshape(-1, 2))
+    points[np.isnan(xy.reshape(-1, 2)[:, 0])] = None
+    return points
+
+
 @functools.cache
 def load_countries() -> gpd.GeoDataFrame:
     """Natural Earth 1:50m admin-0 polygons with ISO codes (see data/README.md)."""
@@ -98,15 +109,13 @@ def places_frame(mentions: Iterable[Mention]) -> gpd.GeoDataFrame:
     for mention in mentions:
         if mention.role in ("literal", "associative"):
             groups.setdefault(mention.place.id, []).append(mention)
+    iso = _IsoDates()
     rows = []
     for place_id, group in groups.items():
         place = group[0].place
         best = max(group, key=lambda m: m.confidence)
-        quotes = tuple(
-            dict.fromkeys(
-                (m.date.isoformat() if m.date else "", m.article_id, m.sentence) for m in group
-            )
-        )
+        quotes = dict.fromkeys((m.date, m.article_id, m.sentence) for m in group)
+        articles = _per_article(group, iso)
         rows.append(
             {
                 "place_id": place_id,
@@ -119,28 +128,31 @@ def places_frame(mentions: Iterable[Mention]) -> gpd.GeoDataFrame:
                 "source": place.source,
                 "resolution": best.resolution,
                 "confidence": best.confidence,
-                "quotes": quotes,
-                "articles": _per_article(group),
-                "first_date": min((m.date.isoformat() for m in group if m.date), default=None),
-                "geometry": point_geometry(place.lat, place.lon),
+                "quotes": tuple((iso[day], article, text) for day, article, text in quotes),
+                "articles": articles,
+                "first_date": next((day for _, day, _ in articles if day), None),
             }
         )
-    frame = gpd.GeoDataFrame(
-        pd.DataFrame(rows, columns=[*PLACE_COLUMNS, "geometry"]), geometry="geometry", crs=CRS
-    )
+    points = place_points([group[0].place for group in groups.values()])
+    frame = _frame(rows, PLACE_COLUMNS, points)
     frame["geonameid"] = frame["geonameid"].astype("Int64")
     frame["mentions"] = frame["mentions"].astype(int)
     return frame.sort_values(["mentions", "name"], ascending=[False, True], ignore_index=True)
 
 
-def _per_article(group: list[Mention]) -> tuple[tuple[str, str, int], ...]:
+class _IsoDates(dict):
+    """Date → ISO text ('' for None), each date formatted once however often it is asked."""
+
+    def __missing__(self, day: dt.date | None) -> str:
+        text = self[day] = day.isoformat() if day else ""
+        return text
+
+
+def _per_article(group: list[Mention], iso: _IsoDates) -> tuple[tuple[str, str, int], ...]:
     """(article id, ISO date or '', mentions) per article naming the place, oldest first."""
-    counts: dict[tuple[str, str], int] = {}
-    for m in group:
-        key = (m.article_id, m.date.isoformat() if m.date else "")
-        counts[key] = counts.get(key, 0) + 1
-    ordered = sorted(counts.items(), key=lambda item: (item[0][1], item[0][0]))
-    return tuple((article, date, n) for (article, date), n in ordered)
+    counts = Counter((m.article_id, m.date) for m in group)
+    ordered = sorted(((iso[day], article), n) for (article, day), n in counts.items())
+    return tuple((article, day, n) for (day, article), n in ordered)
 
 
 def _place_role(group: list[Mention]) -> str:
@@ -198,11 +210,10 @@ def figures_frame(figures: Iterable[TroopFigure]) -> gpd.GeoDataFrame:
             "country": f.location.country if f.location else None,
             "status": f.status,
             "sentence": f.sentence,
-            "geometry": _point(f.location),
         }
         for f in ordered
     ]
-    frame = _frame(rows, FIGURE_COLUMNS)
+    frame = _frame(rows, FIGURE_COLUMNS, place_points([f.location for f in ordered]))
     frame["count"] = frame["count"].astype("Int64")
     return frame
 
@@ -222,11 +233,12 @@ def movements_frame(movements: Iterable[Movement]) -> gpd.GeoDataFrame:
             "from": m.origin.name,
             "to": m.destination.name,
             "sentence": m.sentence,
-            "geometry": LineString([_point(m.origin), _point(m.destination)]),
         }
         for m in ordered
     ]
-    return _frame(rows, MOVEMENT_COLUMNS)
+    ends = [(m.origin.lon, m.origin.lat, m.destination.lon, m.destination.lat) for m in ordered]
+    lines = shapely.linestrings(np.array(ends, dtype=float).reshape(-1, 2, 2))
+    return _frame(rows, MOVEMENT_COLUMNS, lines)
 
 
 def latest_figures(
@@ -275,10 +287,5 @@ def date_key(date: object) -> dt.date:
     return date if isinstance(date, dt.date) else dt.date.min
 
 
-def _point(place: Place | None) -> Point | None:
-    return point_geometry(place.lat, place.lon) if place else None
-
-
-def _frame(rows: list[dict], columns: list[str]) -> gpd.GeoDataFrame:
-    frame = pd.DataFrame(rows, columns=[*columns, "geometry"])
-    return gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS)
+def _frame(rows: list[dict], columns: list[str], geometry: np.ndarray) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry=geometry, crs=CRS)

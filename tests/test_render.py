@@ -79,10 +79,9 @@ def layers(html):
     decoder = json.JSONDecoder()
     data = {
         m.group(1) or m.group(2): decoder.raw_decode(html, m.end())[0]["features"]
-        for m in re.finditer(r"var (\w+)_data = |(\w+)_add\(", html)
+        for m in re.finditer(r"var (\w+) = L\.timeline\(\s*|(\w+)_add\(", html)
     }
-    drawn = {name for name in overlays(html) if name != "Labels"}  # Labels: plain markers
-    return {name: data[layer_var(html, name)] for name in drawn}
+    return {name: data[layer_var(html, name)] for name in overlays(html)}
 
 
 def props(html, layer):
