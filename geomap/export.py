@@ -71,6 +71,8 @@ def write_outputs(
     image = out / f"map.{report.image_format}"
     finish_image = None
     if report.image_format and jobs > 1 and "fork" in mp.get_all_start_methods():
+        import geomap.static_map  # noqa: F401 - imported once here, not by every child
+
         finish_image = _in_forked_process(write_image, result, image, report)
     with stable_ids():
         fmap = render_map(

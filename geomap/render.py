@@ -59,6 +59,8 @@ ACTOR_COLOURS = (
 )  # fmt: skip
 NO_COUNT_COLOUR = "#555555"
 MAX_FIGURE_RADIUS = 30.0
+#: Largest place circle: reached at 100 mentions.
+MAX_PLACE_RADIUS = 35.0
 MIN_FIGURE_RADIUS = 4.0
 FACILITY_ICON = '<div class="geomap-facility">&#9992;</div>'
 #: The folium default scripts and stylesheets geomap's maps need (Leaflet, and jQuery
@@ -596,8 +598,9 @@ def _latlons(geometry) -> list[list[float]]:
 
 
 def marker_radius(mentions: int) -> float:
-    """Circle radius in pixels; area grows with the mention count."""
-    return round(5 + 3 * math.sqrt(mentions), 1)
+    """Circle radius in pixels; area grows with the mention count, up to MAX_PLACE_RADIUS
+    (on a large corpus the most named country would otherwise cover its neighbours)."""
+    return round(min(MAX_PLACE_RADIUS, 5 + 3 * math.sqrt(mentions)), 1)
 
 
 @contextlib.contextmanager

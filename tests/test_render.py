@@ -54,7 +54,8 @@ def test_escape_text_keeps_plain_text_readable():
 
 def test_shades_and_radius_grow_with_mentions():
     assert shade(1) != shade(50)
-    assert marker_radius(1) < marker_radius(9)
+    assert marker_radius(1) < marker_radius(9) < marker_radius(100)
+    assert marker_radius(100) == marker_radius(5000) == 35.0
 
 
 # --- reading the rendered page -----------------------------------------------------------
