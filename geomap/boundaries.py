@@ -105,39 +105,57 @@ def load_countries() -> gpd.GeoDataFrame:
 
 def places_frame(mentions: Iterable[Mention]) -> gpd.GeoDataFrame:
     """Group mentions by place into the ``places`` frame; adjectival-only places are left out."""
-    groups: dict[str, list[Mention]] = {}
-    for mention in mentions:
+    tallies: dict[str, _PlaceTally] = {}
+    for mention in mentions:  # one pass: a large corpus has a hundred thousand mentions
         if mention.role in ("literal", "associative"):
-            groups.setdefault(mention.place.id, []).append(mention)
+            tally = tallies.get(mention.place.id)
+            if tally is None:
+                tally = tallies[mention.place.id] = _PlaceTally(mention)
+            tally.add(mention)
     iso = _IsoDates()
-    rows = []
-    for place_id, group in groups.items():
-        place = group[0].place
-        best = max(group, key=lambda m: m.confidence)
-        quotes = dict.fromkeys((m.date, m.article_id, m.sentence) for m in group)
-        articles = _per_article(group, iso)
-        rows.append(
-            {
-                "place_id": place_id,
-                "name": place.name,
-                "kind": place.kind,
-                "country": place.country,
-                "role": _place_role(group),
-                "mentions": len(group),
-                "geonameid": place.geonameid,
-                "source": place.source,
-                "resolution": best.resolution,
-                "confidence": best.confidence,
-                "quotes": tuple((iso[day], article, text) for day, article, text in quotes),
-                "articles": articles,
-                "first_date": next((day for _, day, _ in articles if day), None),
-            }
-        )
-    points = place_points([group[0].place for group in groups.values()])
+    rows = [tally.row(iso) for tally in tallies.values()]
+    points = place_points([tally.best.place for tally in tallies.values()])
     frame = _frame(rows, PLACE_COLUMNS, points)
     frame["geonameid"] = frame["geonameid"].astype("Int64")
     frame["mentions"] = frame["mentions"].astype(int)
     return frame.sort_values(["mentions", "name"], ascending=[False, True], ignore_index=True)
+
+
+class _PlaceTally:
+    """What the mentions of one place add up to, gathered in one pass."""
+
+    def __init__(self, first: Mention) -> None:
+        self.best = first  # the most confident mention, the first among equals
+        self.literal = False
+        self.quotes: dict[tuple, None] = {}
+        self.per_article: Counter[tuple[str, dt.date | None]] = Counter()
+
+    def add(self, mention: Mention) -> None:
+        if mention.confidence > self.best.confidence:
+            self.best = mention
+        self.literal = self.literal or mention.role == "literal"
+        self.quotes[mention.date, mention.article_id, mention.sentence] = None
+        self.per_article[mention.article_id, mention.date] += 1
+
+    def row(self, iso: _IsoDates) -> dict:
+        place = self.best.place
+        ordered = sorted(((iso[day], article), n) for (article, day), n in self.per_article.items())
+        articles = tuple((article, day, n) for (day, article), n in ordered)
+        return {
+            "place_id": place.id,
+            "name": place.name,
+            "kind": place.kind,
+            "country": place.country,
+            "role": "literal" if self.literal else "associative",
+            "mentions": self.per_article.total(),
+            "geonameid": place.geonameid,
+            "source": place.source,
+            "resolution": self.best.resolution,
+            "confidence": self.best.confidence,
+            "quotes": tuple((iso[day], article, text) for day, article, text in self.quotes),
+            "articles": articles,
+            "first_date": next((day for _, day, _ in articles if day), None),
+        }
 
 
 class _IsoDates(dict):
@@ -146,17 +164,6 @@ class _IsoDates(dict):
     def __missing__(self, day: dt.date | None) -> str:
         text = self[day] = day.isoformat() if day else ""
         return text
-
-
-def _per_article(group: list[Mention], iso: _IsoDates) -> tuple[tuple[str, str, int], ...]:
-    """(article id, ISO date or '', mentions) per article naming the place, oldest first."""
-    counts = Counter((m.article_id, m.date) for m in group)
-    ordered = sorted(((iso[day], article), n) for (article, day), n in counts.items())
-    return tuple((article, day, n) for (day, article), n in ordered)
-
-
-def _place_role(group: list[Mention]) -> str:
-    return "literal" if any(m.role == "literal" for m in group) else "associative"
 
 
 def join_countries(places: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
