@@ -9,6 +9,7 @@ import datetime as dt
 import html
 import json
 import multiprocessing as mp
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,7 +71,7 @@ def write_outputs(
     report = report or Report()
     image = out / f"map.{report.image_format}"
     finish_image = None
-    if report.image_format and jobs > 1 and "fork" in mp.get_all_start_methods():
+    if report.image_format and jobs > 1 and sys.platform == "linux":  # fork is safe there
         import geomap.static_map  # noqa: F401 - imported once here, not by every child
 
         finish_image = _in_forked_process(write_image, result, image, report)
