@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from geomap.articles import Article, sentence_spans
-from geomap.gazetteer import Gazetteer, Place, default_gazetteer
+from geomap.gazetteer import CURATED, Gazetteer, Place, default_gazetteer
 
 ROLES = ("literal", "associative", "adjectival")
 
@@ -570,7 +570,7 @@ def _resolve(match: _Match, context: Counter[str], gazetteer: Gazetteer):
     """Pick one candidate: (place, confidence, why)."""
     if len(match.candidates) == 1:
         place = match.candidates[0]
-        why = "curated place" if place.source != "geonames" else "only candidate"
+        why = "curated place" if place.source == CURATED else "only candidate"
         return place, 0.95, why
 
     def score(place: Place) -> float:
@@ -583,7 +583,7 @@ def _resolve(match: _Match, context: Counter[str], gazetteer: Gazetteer):
             value += 3
         if place.kind != "country" and place.country in context:
             value += 4
-        if place.source != "geonames":
+        if place.source == CURATED:
             value += 6
         return value
 
@@ -591,7 +591,7 @@ def _resolve(match: _Match, context: Counter[str], gazetteer: Gazetteer):
     best, runner_up = ranked[0], ranked[1]
     margin = score(best) - score(runner_up)
     confidence = round(1 / (1 + math.exp(-margin)), 3)
-    if best.source != "geonames":
+    if best.source == CURATED:
         why = "curated place"
     elif best.country in context and best is not match.candidates[0]:
         why = "article's countries"

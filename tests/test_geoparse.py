@@ -109,7 +109,9 @@ def test_mention_carries_span_sentence_and_resolution(gazetteer):
     (mention,) = parse(text, gazetteer)
     assert text[mention.start : mention.end] == "Agadez"
     assert mention.sentence == "Fighting broke out near Agadez on Friday."
-    assert mention.resolution == "only candidate" and 0 < mention.confidence <= 1
+    # Agadez is a town and the region around it; the town is the larger.
+    assert mention.place.kind == "city" and mention.resolution == "largest population"
+    assert 0 < mention.confidence <= 1
     assert mention.date == dt.date(2024, 1, 1) and mention.article_id == "t"
 
 
@@ -140,3 +142,13 @@ def test_state_or_country_by_the_article_context(gazetteer):
     caucasus = found("Talks in Tbilisi: Georgia and Russia met.", gazetteer)
     assert us["Georgia"][:2] == ("Georgia", "US")
     assert caucasus["Georgia"][:2] == ("Georgia", "GE")
+
+
+def test_first_level_regions_are_found_and_resolved(gazetteer):
+    mentions = found(
+        "Fighting spread from Tigray to Amhara; Ontario and Bavaria sent aid.", gazetteer
+    )
+    assert mentions["Tigray"] == ("Tigray", "ET", "literal")
+    assert mentions["Amhara"][1] == "ET"
+    assert mentions["Ontario"][:2] == ("Ontario", "CA")  # not Ontario, California
+    assert mentions["Bavaria"][:2] == ("Bavaria", "DE")
