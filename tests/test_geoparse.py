@@ -144,6 +144,18 @@ def test_state_or_country_by_the_article_context(gazetteer):
     assert caucasus["Georgia"][:2] == ("Georgia", "GE")
 
 
+def test_a_region_after_a_comma_places_the_town(gazetteer):
+    # "Richmond, Virginia" is in Virginia even in an article about England, where a
+    # bare "Richmond" is the English one; "Paris, Texas" is not the capital of France.
+    england = "Rain fell on London and Kent. In Richmond the river rose."
+    assert found(england, gazetteer)["Richmond"][:2] == ("Richmond", "GB")
+    virginia = "Rain fell on London and Kent. In Richmond, Virginia, the river rose."
+    assert found(virginia, gazetteer)["Richmond"][:2] == ("Richmond", "US")
+    (paris,) = [m for m in parse("He was born in Paris, Texas.", gazetteer) if m.text == "Paris"]
+    assert (paris.place.country, paris.resolution) == ("US", "in Texas")
+    assert abs(paris.place.lat - 33.66) < 0.5 and abs(paris.place.lon + 95.56) < 0.5
+
+
 def test_first_level_regions_are_found_and_resolved(gazetteer):
     mentions = found(
         "Fighting spread from Tigray to Amhara; Ontario and Bavaria sent aid.", gazetteer
@@ -152,3 +164,21 @@ def test_first_level_regions_are_found_and_resolved(gazetteer):
     assert mentions["Amhara"][1] == "ET"
     assert mentions["Ontario"][:2] == ("Ontario", "CA")  # not Ontario, California
     assert mentions["Bavaria"][:2] == ("Bavaria", "DE")
+
+
+def test_a_name_shared_with_its_own_country_or_state(gazetteer):
+    # Mexico the country, not the State of Mexico; New York the city, not the state.
+    mexico = found("Rains hit Mexico and Guatemala.", gazetteer)
+    assert mexico["Mexico"][:2] == ("Mexico", "MX")
+    assert parse("Rains hit Mexico and Guatemala.", gazetteer)[0].place.kind == "country"
+    new_york = [
+        m for m in parse("Protests in New York and Boston.", gazetteer) if m.text == "New York"
+    ]
+    assert new_york[0].place.kind == "city"
+
+
+def test_the_article_other_places_pick_the_nearby_town(gazetteer):
+    # Parkland, Washington is the larger; next to Coral Springs it is Parkland, Florida.
+    text = "Students from Coral Springs and Parkland marched."
+    (parkland,) = [m.place for m in parse(text, gazetteer) if m.text == "Parkland"]
+    assert parkland.country == "US" and abs(parkland.lat - 26.31) < 0.2
