@@ -22,7 +22,7 @@ The point is the centroid when it lies inside the region, else a point inside it
 ``population`` is the sum of GeoNames' cities (population >= 500) inside the region — a
 ranking weight, not a census figure — but less than a city of the same name inside it,
 so that "Berlin" or "Lagos" means the city. Names that are ordinary words in news text
-("Central", "Delta", "Rivers") are not kept as names.
+("Central", "Delta", "Rivers", "Gulf", "West Coast") are not kept as names.
 
 Usage::
 
@@ -53,10 +53,10 @@ GROUPED = ("ES", "FR", "IT")
 #: Names that news uses as ordinary words, or for the compass parts of a country.
 GENERIC = {
     "border", "capital", "center", "central", "centre", "centro", "coast", "delta", "east",
-    "eastern", "est", "highlands", "interior", "islands", "lakes", "littoral", "lower",
-    "midlands", "mountain", "nord", "norte", "north", "northern", "occidental", "oriental",
-    "ouest", "plateau", "rivers", "south", "southern", "sud", "sur", "upper", "west",
-    "western",
+    "east coast", "eastern", "est", "gulf", "highlands", "interior", "islands", "lakes",
+    "littoral", "lower", "midlands", "mountain", "nord", "norte", "north", "northern",
+    "occidental", "oriental", "ouest", "plateau", "rivers", "south", "southern", "sud", "sur",
+    "upper", "west", "west coast", "western",
 }  # fmt: skip
 _LATIN = re.compile(r"^[A-Za-z\u00C0-\u024F' .-]+$")
 
