@@ -345,6 +345,9 @@ REGION_KM = 500.0
 WITHIN_BONUS = 4.0
 WITHIN_KM = 1000.0
 _POINT_KINDS = ("city", "facility", "region")
+# "St. Petersburg" is Saint Petersburg's own name, abbreviated.
+_ABBREVIATIONS = {"st": "Saint", "ste": "Sainte", "mt": "Mount", "ft": "Fort", "pt": "Point"}
+_ABBREVIATION = re.compile(r"\b(St|Ste|Mt|Ft|Pt)\.? ", re.IGNORECASE)
 # Names with this many candidates ("Franklin", "Washington") are too common to place others.
 _VAGUE_NAME_CANDIDATES = 50
 
@@ -673,9 +676,13 @@ def _resolve(
                 why = f"in {within.name}"
         return value, why
 
+    spelled_out = _ABBREVIATION.sub(lambda m: _ABBREVIATIONS[m[1].casefold()] + " ", match.text)
+
     def score(place: Place) -> float:
         value = math.log10(place.population + 10)
-        if gazetteer.is_primary_name(place, match.text):
+        if gazetteer.is_primary_name(place, match.text) or (
+            spelled_out != match.text and gazetteer.is_primary_name(place, spelled_out)
+        ):
             value += 2
         elif match.text.isupper() and place.kind != "country":
             value -= 3  # "US" is an abbreviation, not the French village "Us"

@@ -182,3 +182,11 @@ def test_the_article_other_places_pick_the_nearby_town(gazetteer):
     text = "Students from Coral Springs and Parkland marched."
     (parkland,) = [m.place for m in parse(text, gazetteer) if m.text == "Parkland"]
     assert parkland.country == "US" and abs(parkland.lat - 26.31) < 0.2
+
+
+def test_an_abbreviated_saint_is_the_place_own_name(gazetteer):
+    # "St. Petersburg" spells Saint Petersburg's name, as it spells the Florida city's.
+    russia = found("Russia will close the US consulate in St. Petersburg.", gazetteer)
+    florida = found("The storm hit St. Petersburg, Florida.", gazetteer)
+    assert russia["St. Petersburg"][1] == "RU"
+    assert florida["St. Petersburg"][1] == "US"
