@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
-from shapely.geometry import LineString, Point
+import shapely
+from shapely.geometry import Point
 
 from geomap.datafiles import data_file
 from geomap.exceptions import DataError
@@ -79,6 +82,14 @@ def point_geometry(lat: float, lon: float) -> Point:
     return Point(lon, lat)
 
 
+def place_points(places: Sequence[Place | None]) -> np.ndarray:
+    """`point_geometry` of many places at once (None stays None): one shapely call."""
+    xy = np.array([(p.lon, p.lat) if p else (np.nan, np.nan) for p in places], dtype=float)
+    points = shapely.points(xy.reshape(-1, 2))
+    points[np.isnan(xy.reshape(-1, 2)[:, 0])] = None
+    return points
+
+
 @functools.cache
 def load_countries() -> gpd.GeoDataFrame:
     """Natural Earth 1:50m admin-0 polygons with ISO codes (see data/README.md)."""
@@ -94,57 +105,65 @@ def load_countries() -> gpd.GeoDataFrame:
 
 def places_frame(mentions: Iterable[Mention]) -> gpd.GeoDataFrame:
     """Group mentions by place into the ``places`` frame; adjectival and embedded ones left out."""
-    groups: dict[str, list[Mention]] = {}
-    for mention in mentions:
+    tallies: dict[str, _PlaceTally] = {}
+    for mention in mentions:  # one pass: a large corpus has a hundred thousand mentions
         if mention.role in ("literal", "associative"):
-            groups.setdefault(mention.place.id, []).append(mention)
-    rows = []
-    for place_id, group in groups.items():
-        place = group[0].place
-        best = max(group, key=lambda m: m.confidence)
-        quotes = tuple(
-            dict.fromkeys(
-                (m.date.isoformat() if m.date else "", m.article_id, m.sentence) for m in group
-            )
-        )
-        rows.append(
-            {
-                "place_id": place_id,
-                "name": place.name,
-                "kind": place.kind,
-                "country": place.country,
-                "role": _place_role(group),
-                "mentions": len(group),
-                "geonameid": place.geonameid,
-                "source": place.source,
-                "resolution": best.resolution,
-                "confidence": best.confidence,
-                "quotes": quotes,
-                "articles": _per_article(group),
-                "first_date": min((m.date.isoformat() for m in group if m.date), default=None),
-                "geometry": point_geometry(place.lat, place.lon),
-            }
-        )
-    frame = gpd.GeoDataFrame(
-        pd.DataFrame(rows, columns=[*PLACE_COLUMNS, "geometry"]), geometry="geometry", crs=CRS
-    )
+            tally = tallies.get(mention.place.id)
+            if tally is None:
+                tally = tallies[mention.place.id] = _PlaceTally(mention)
+            tally.add(mention)
+    iso = _IsoDates()
+    rows = [tally.row(iso) for tally in tallies.values()]
+    points = place_points([tally.best.place for tally in tallies.values()])
+    frame = _frame(rows, PLACE_COLUMNS, points)
     frame["geonameid"] = frame["geonameid"].astype("Int64")
     frame["mentions"] = frame["mentions"].astype(int)
     return frame.sort_values(["mentions", "name"], ascending=[False, True], ignore_index=True)
 
 
-def _per_article(group: list[Mention]) -> tuple[tuple[str, str, int], ...]:
-    """(article id, ISO date or '', mentions) per article naming the place, oldest first."""
-    counts: dict[tuple[str, str], int] = {}
-    for m in group:
-        key = (m.article_id, m.date.isoformat() if m.date else "")
-        counts[key] = counts.get(key, 0) + 1
-    ordered = sorted(counts.items(), key=lambda item: (item[0][1], item[0][0]))
-    return tuple((article, date, n) for (article, date), n in ordered)
+class _PlaceTally:
+    """What the mentions of one place add up to, gathered in one pass."""
+
+    def __init__(self, first: Mention) -> None:
+        self.best = first  # the most confident mention, the first among equals
+        self.literal = False
+        self.quotes: dict[tuple, None] = {}
+        self.per_article: Counter[tuple[str, dt.date | None]] = Counter()
+
+    def add(self, mention: Mention) -> None:
+        if mention.confidence > self.best.confidence:
+            self.best = mention
+        self.literal = self.literal or mention.role == "literal"
+        self.quotes[mention.date, mention.article_id, mention.sentence] = None
+        self.per_article[mention.article_id, mention.date] += 1
+
+    def row(self, iso: _IsoDates) -> dict:
+        place = self.best.place
+        ordered = sorted(((iso[day], article), n) for (article, day), n in self.per_article.items())
+        articles = tuple((article, day, n) for (day, article), n in ordered)
+        return {
+            "place_id": place.id,
+            "name": place.name,
+            "kind": place.kind,
+            "country": place.country,
+            "role": "literal" if self.literal else "associative",
+            "mentions": self.per_article.total(),
+            "geonameid": place.geonameid,
+            "source": place.source,
+            "resolution": self.best.resolution,
+            "confidence": self.best.confidence,
+            "quotes": tuple((iso[day], article, text) for day, article, text in self.quotes),
+            "articles": articles,
+            "first_date": next((day for _, day, _ in articles if day), None),
+        }
 
 
-def _place_role(group: list[Mention]) -> str:
-    return "literal" if any(m.role == "literal" for m in group) else "associative"
+class _IsoDates(dict):
+    """Date → ISO text ('' for None), each date formatted once however often it is asked."""
+
+    def __missing__(self, day: dt.date | None) -> str:
+        text = self[day] = day.isoformat() if day else ""
+        return text
 
 
 def join_countries(places: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -198,11 +217,10 @@ def figures_frame(figures: Iterable[TroopFigure]) -> gpd.GeoDataFrame:
             "country": f.location.country if f.location else None,
             "status": f.status,
             "sentence": f.sentence,
-            "geometry": _point(f.location),
         }
         for f in ordered
     ]
-    frame = _frame(rows, FIGURE_COLUMNS)
+    frame = _frame(rows, FIGURE_COLUMNS, place_points([f.location for f in ordered]))
     frame["count"] = frame["count"].astype("Int64")
     return frame
 
@@ -222,11 +240,12 @@ def movements_frame(movements: Iterable[Movement]) -> gpd.GeoDataFrame:
             "from": m.origin.name,
             "to": m.destination.name,
             "sentence": m.sentence,
-            "geometry": LineString([_point(m.origin), _point(m.destination)]),
         }
         for m in ordered
     ]
-    return _frame(rows, MOVEMENT_COLUMNS)
+    ends = [(m.origin.lon, m.origin.lat, m.destination.lon, m.destination.lat) for m in ordered]
+    lines = shapely.linestrings(np.array(ends, dtype=float).reshape(-1, 2, 2))
+    return _frame(rows, MOVEMENT_COLUMNS, lines)
 
 
 def latest_figures(
@@ -275,10 +294,5 @@ def date_key(date: object) -> dt.date:
     return date if isinstance(date, dt.date) else dt.date.min
 
 
-def _point(place: Place | None) -> Point | None:
-    return point_geometry(place.lat, place.lon) if place else None
-
-
-def _frame(rows: list[dict], columns: list[str]) -> gpd.GeoDataFrame:
-    frame = pd.DataFrame(rows, columns=[*columns, "geometry"])
-    return gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS)
+def _frame(rows: list[dict], columns: list[str], geometry: np.ndarray) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry=geometry, crs=CRS)

@@ -8,20 +8,23 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-from collections.abc import Iterable
+import multiprocessing as mp
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
 import pandas as pd
-from shapely.geometry import mapping
 
 from geomap.boundaries import FIGURE_COLUMNS
 from geomap.exceptions import OutputError
 from geomap.geoparse import Mention
 from geomap.pipeline import MapBuild
 from geomap.render import DEFAULT_SOURCE, render_map, stable_ids
+from geomap.timeline import geojson_geometry
 
 #: The documented properties of places.geojson, in order.
 PLACE_PROPERTIES = ["name", "kind", "country", "role", "mentions", "geonameid", "source"]
@@ -58,9 +61,20 @@ class Report:
             )
 
 
-def write_outputs(result: MapBuild, out: Path, report: Report | None = None) -> list[Path]:
-    """Write every output of ``result`` into ``out``; the same inputs give the same bytes."""
+def write_outputs(
+    result: MapBuild, out: Path, report: Report | None = None, *, jobs: int = 1
+) -> list[Path]:
+    """Write every output of ``result`` into ``out``; the same inputs give the same bytes.
+
+    With ``jobs`` > 1 the static image is drawn in a second process meanwhile.
+    """
     report = report or Report()
+    image = out / f"map.{report.image_format}"
+    finish_image = None
+    if report.image_format and jobs > 1 and sys.platform == "linux":  # fork is safe there
+        import geomap.static_map  # noqa: F401 - imported once here, not by every child
+
+        finish_image = _in_forked_process(write_image, result, image, report)
     with stable_ids():
         fmap = render_map(
             result.places,
@@ -80,9 +94,43 @@ def write_outputs(result: MapBuild, out: Path, report: Report | None = None) -> 
         write_figures(result.figures_frame, out / "figures.csv"),
         write_movements(result.movements_frame, out / "movements.geojson"),
     ]
-    if report.image_format:
-        written.append(write_image(result, out / f"map.{report.image_format}", report))
+    if finish_image is not None:
+        written.append(finish_image())
+    elif report.image_format:
+        written.append(write_image(result, image, report))
     return written
+
+
+def _in_forked_process(write: Callable[..., Path], *args: Any) -> Callable[[], Path]:
+    """Start ``write(*args)`` in a forked copy of this process; return what waits for it.
+
+    Forking shares the build without pickling it. Waiting returns the written path or
+    raises `OutputError` with the child's error.
+    """
+    context = mp.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def run() -> None:
+        try:
+            send.send((write(*args), None))
+        except BaseException as err:  # noqa: BLE001 - everything goes back to the parent
+            send.send((None, f"{type(err).__name__}: {err}"))
+
+    child = context.Process(target=run, daemon=True)
+    child.start()
+    send.close()
+
+    def wait() -> Path:
+        try:
+            path, error = receive.recv()
+        except EOFError:
+            path, error = None, "the drawing process ended without a word"
+        child.join()
+        if error is not None:
+            raise OutputError(f"could not write the static map: {error}")
+        return path
+
+    return wait
 
 
 def write_map(fmap: folium.Map, path: Path, *, inline: bool = False) -> Path:
@@ -132,7 +180,7 @@ def _feature_collection(
         feature = {"type": "Feature"}
         if ids is not None:
             feature["id"] = ids.iloc[i]
-        feature["geometry"] = mapping(geometry)
+        feature["geometry"] = geojson_geometry(geometry)
         feature["properties"] = {name: _plain(value) for name, value in record.items()}
         features.append(feature)
     return {"type": "FeatureCollection", "features": features}
@@ -156,9 +204,12 @@ def write_movements(movements: gpd.GeoDataFrame, path: Path) -> Path:
 
 
 def _write_geojson(collection: dict, path: Path) -> Path:
+    """One feature per line: diffs show the places that changed, and json's C encoder
+    (which ``indent`` would turn off) writes a large corpus in a blink."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(collection, ensure_ascii=False, indent=1)
-    path.write_text(text + "\n", encoding="utf-8")
+    features = ",\n".join(json.dumps(f, ensure_ascii=False) for f in collection["features"])
+    text = f'{{"type": "FeatureCollection", "features": [\n{features}\n]}}\n'
+    path.write_text(text, encoding="utf-8")
     return path
 
 

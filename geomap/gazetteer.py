@@ -30,13 +30,21 @@ from geomap.exceptions import DataError, GeomapWarning
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of the compiled index changes.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 KINDS = ("country", "city", "region", "facility", "other")
 GEONAMES = "geonames"
 CURATED = "geomap"
+NATURAL_EARTH = "naturalearth"
 
 _LATIN = re.compile(r"^[\u0020-\u024F\u1E00-\u1EFF\u2019]+$")
-_DATA_FILES = ("countries.csv", "us_states.csv", "places.csv", "names.csv", "not_places.txt")
+_DATA_FILES = (
+    "countries.csv",
+    "us_states.csv",
+    "regions.csv",
+    "places.csv",
+    "names.csv",
+    "not_places.txt",
+)
 #: Population given to US states, which the data have none of: enough to beat towns named
 #: after them ("Texas", Queensland), not Washington, D.C. against Washington State.
 STATE_POPULATION = 500_000
@@ -81,6 +89,7 @@ class Gazetteer:
         self._kind: bytes = index["kind"]
         self._country: list[str] = index["country"].split("\n")
         self._curated: dict[int, str] = index["curated"]
+        self._other_ids: dict[int, str] = index["other_ids"]
         self._demonyms: dict[str, int] = index["demonyms"]
         self._countries: dict[str, int] = index["countries"]
         self.neighbours: dict[str, tuple[str, ...]] = index["neighbours"]
@@ -102,8 +111,15 @@ class Gazetteer:
     def _make_place(self, index: int) -> Place:
         gid = self._geonameid[index]
         curated = self._curated.get(index)
+        other = self._other_ids.get(index)
+        if other:
+            pid, source = other, other.partition(":")[0]
+        elif curated:
+            pid, source = f"{CURATED}:{curated}", CURATED
+        else:
+            pid, source = f"{GEONAMES}:{gid}", GEONAMES
         return Place(
-            id=f"{CURATED}:{curated}" if curated else f"{GEONAMES}:{gid}",
+            id=pid,
             name=self._names[index],
             kind=KINDS[self._kind[index]],
             lat=self._lat[index],
@@ -111,7 +127,7 @@ class Gazetteer:
             country=self._country[index] or None,
             population=self._population[index],
             geonameid=gid or None,
-            source=CURATED if curated else GEONAMES,
+            source=source,
         )
 
     def lookup(self, name: str) -> list[Place]:
@@ -247,6 +263,7 @@ def compile_index(version: str) -> dict:
              float(state["lon"]), "US", STATE_POPULATION, int(state["geonameid"]), GEONAMES),
             [],
         )  # fmt: skip
+    _add_regions(add)
     for gid, city in sorted(gnc.get_cities().items(), key=lambda item: int(item[0])):
         aliases = [a for a in city["alternatenames"] if _usable_alias(a)]
         add(
@@ -303,6 +320,7 @@ def _columnar(version, rows, names, demonyms, countries, curated, neighbours) ->
             i: slug.removeprefix(f"{CURATED}:")
             for slug, i in ((rows[i][0], i) for i in curated.values())
         },
+        "other_ids": {i: r[0] for i, r in enumerate(rows) if r[8] not in (GEONAMES, CURATED)},
         "demonyms": demonyms,
         "countries": countries,
         "neighbours": neighbours,
@@ -366,6 +384,25 @@ def _add_curated(add) -> dict[str, int]:
             aliases,
         )
     return curated
+
+
+def _add_regions(add) -> None:
+    """States and provinces outside the US (``data/regions.csv``, from Natural Earth)."""
+    for row in read_csv("regions.csv"):
+        add(
+            (
+                f"{NATURAL_EARTH}:{row['id']}",
+                row["name"],
+                "region",
+                float(row["lat"]),
+                float(row["lon"]),
+                row["country"],
+                int(row["population"]),
+                int(row["geonameid"] or 0) or None,
+                NATURAL_EARTH,
+            ),
+            [a for a in row["aliases"].split("|") if a],
+        )
 
 
 def _read_names() -> list[tuple[str, str, str]]:

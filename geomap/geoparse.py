@@ -7,8 +7,9 @@ match first), drops names on the not-places list, and lets a small model
 ("Centre"), most parts of longer proper names. A place kept inside a longer name
 ("The Washington Post") is a toponym with the role ``embedded``; so is a name
 that runs on to a head ("Orange County", "Colorado State University"), whose
-span then covers the whole name. Resolution
-picks, for each name, the candidate that fits the article's other places, then
+span then covers the whole name. Resolution picks, for each name, the candidate
+that fits the article's other places — the region or country written after it
+("Paris, Texas"), the towns near it, the countries the article is about — then
 the largest.
 """
 
@@ -19,12 +20,13 @@ import functools
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from geomap import recognise
 from geomap.articles import Article, sentence_spans
-from geomap.gazetteer import Gazetteer, Place, default_gazetteer
+from geomap.gazetteer import CURATED, Gazetteer, Place, default_gazetteer
 
 ROLES = ("literal", "associative", "adjectival", "embedded")
 
@@ -332,7 +334,29 @@ _LOCATIVE = {
     "through",
 }
 
-_RESOLVED_BY = ("only candidate", "curated place", "article's countries", "largest population")
+_RESOLVED_BY = (
+    "only candidate",
+    "curated place",
+    "article's countries",
+    "article's other places",
+    "in <region or country written after the name>",
+    "largest population",
+)
+# Resolution weights, added to log10(population): see `_resolve`.
+COUNTRY_BONUS = 2.5
+CURATED_BONUS = 6.0
+CONTEXT_BONUS = 2.0
+NEAR_BONUS = 2.0
+NEAR_KM = 300.0
+REGION_KM = 500.0
+WITHIN_BONUS = 4.0
+WITHIN_KM = 1000.0
+_POINT_KINDS = ("city", "facility", "region")
+# "St. Petersburg" is Saint Petersburg's own name, abbreviated.
+_ABBREVIATIONS = {"st": "Saint", "ste": "Sainte", "mt": "Mount", "ft": "Fort", "pt": "Point"}
+_ABBREVIATION = re.compile(r"\b(St|Ste|Mt|Ft|Pt)\.? ", re.IGNORECASE)
+# Names with this many candidates ("Franklin", "Washington") are too common to place others.
+_VAGUE_NAME_CANDIDATES = 50
 
 
 @dataclass(frozen=True)
@@ -374,18 +398,25 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
     sentences = sentence_spans(article.text)
     matches = find_toponyms(article.text, gazetteer, sentences)
     # Two passes: the unambiguous places give a first context; then every resolved
-    # place (but the mention's own reading) votes, so "Atlanta … Georgia" means the state.
+    # place (but the mention's own reading) votes, so "Atlanta … Georgia" means the state,
+    # and the first readings are the neighbours that pull a small town to its area.
     first = _context_countries(matches)
     resolved = [_resolve(match, first, gazetteer)[0] for match in matches]
     votes = Counter(
         p.country for p, m in zip(resolved, matches, strict=True) if p.country and not m.demonym
     )
     mentions = []
-    for match, reading in zip(matches, resolved, strict=True):
+    for k, (match, reading) in enumerate(zip(matches, resolved, strict=True)):
         context = votes.copy()
         if reading.country and not match.demonym:
             context[reading.country] -= 1
-        place, confidence, why = _resolve(match, +context, gazetteer)
+        place, confidence, why = _resolve(
+            match,
+            +context,
+            gazetteer,
+            neighbours=_neighbours(matches, resolved, k),
+            within=_qualifier(article.text, matches, resolved, k),
+        )
         s_start, s_end = next(
             ((s, e) for s, e in sentences if s <= match.start < e), (match.start, match.end)
         )
@@ -840,6 +871,35 @@ def _plausible(
     return start not in sentence_starts and not name.isupper()
 
 
+def _neighbours(matches: list[_Match], readings: list[Place], k: int) -> list[Place]:
+    """The article's other places that are points on a map (towns, facilities, small regions).
+
+    Countries, continents and regions without a country say nothing about which of two
+    towns is meant; nor does another mention of the same name.
+    """
+    name = matches[k].text.casefold()
+    return [
+        place
+        for m, place in zip(matches, readings, strict=True)
+        if not m.demonym
+        and place.country
+        and place.kind in _POINT_KINDS
+        and m.text.casefold() != name
+        and len(m.candidates) < _VAGUE_NAME_CANDIDATES
+    ]
+
+
+def _qualifier(text: str, matches: list[_Match], readings: list[Place], k: int) -> Place | None:
+    """The region or country named right after a place, "Richmond, Virginia": or None."""
+    if k + 1 >= len(matches) or matches[k].demonym or matches[k + 1].demonym:
+        return None
+    following = readings[k + 1]
+    gap = text[matches[k].end : matches[k + 1].start]
+    if gap.strip() != "," or following.kind not in ("region", "country") or not following.country:
+        return None
+    return following
+
+
 def _context_countries(matches: list[_Match]) -> Counter[str]:
     """Countries the article is about: those of its unambiguous, non-demonym places."""
     context: Counter[str] = Counter()
@@ -854,35 +914,97 @@ def _context_countries(matches: list[_Match]) -> Counter[str]:
     return context
 
 
-def _resolve(match: _Match, context: Counter[str], gazetteer: Gazetteer):
-    """Pick one candidate: (place, confidence, why)."""
+def _resolve(
+    match: _Match,
+    context: Counter[str],
+    gazetteer: Gazetteer,
+    *,
+    neighbours: Sequence[Place] = (),
+    within: Place | None = None,
+):
+    """Pick one candidate: (place, confidence, why).
+
+    The score adds, to the log of the population, bonuses for the place's own name, for a
+    country, for a curated place, for a country the article is about (``context``), for
+    lying near the article's other places (``neighbours``) and for lying in the region or
+    country written after the name (``within``: "Paris, Texas").
+    """
     if len(match.candidates) == 1:
         place = match.candidates[0]
-        why = "curated place" if place.source != "geonames" else "only candidate"
+        why = "curated place" if place.source == CURATED else "only candidate"
         return place, 0.95, why
+    # A name that is also its country's ("Mexico") means the country: the article's votes
+    # for that country come from the name itself. A region named after its chief city
+    # ("New York", "Berlin", "Niamey") is not what the bare name means.
+    countries = {p.country for p in match.candidates if p.kind == "country"}
+    candidates = [p for p in match.candidates if not _named_after_a_city(p, match.candidates)]
+
+    def bonuses(place: Place) -> tuple[float, str | None]:
+        value, why = 0.0, None
+        if place.kind == "country":
+            value += COUNTRY_BONUS
+        elif place.country in context and place.country not in countries:
+            value += CONTEXT_BONUS
+            why = "article's countries"
+        if neighbours and place.kind in _POINT_KINDS:
+            scale = REGION_KM if place.kind == "region" else NEAR_KM
+            # A region is near the places within its own size, about REGION_KM.
+            near = max(
+                1 - _km(place, other) / (REGION_KM if other.kind == "region" else scale)
+                for other in neighbours
+            )
+            if near > 0:
+                value += NEAR_BONUS * near
+                why = "article's other places"
+        if within is not None and place.country == within.country and place is not within:
+            km = _km(place, within) if within.kind == "region" else 0.0
+            if km < WITHIN_KM:
+                value += WITHIN_BONUS * (1 - km / WITHIN_KM)
+                why = f"in {within.name}"
+        return value, why
+
+    spelled_out = _ABBREVIATION.sub(lambda m: _ABBREVIATIONS[m[1].casefold()] + " ", match.text)
 
     def score(place: Place) -> float:
         value = math.log10(place.population + 10)
-        if gazetteer.is_primary_name(place, match.text):
+        if gazetteer.is_primary_name(place, match.text) or (
+            spelled_out != match.text and gazetteer.is_primary_name(place, spelled_out)
+        ):
             value += 2
         elif match.text.isupper() and place.kind != "country":
             value -= 3  # "US" is an abbreviation, not the French village "Us"
-        if place.kind == "country":
-            value += 3
-        if place.kind != "country" and place.country in context:
-            value += 4
-        if place.source != "geonames":
-            value += 6
-        return value
+        if place.source == CURATED:
+            value += CURATED_BONUS
+        return value + bonuses(place)[0]
 
-    ranked = sorted(match.candidates, key=score, reverse=True)
-    best, runner_up = ranked[0], ranked[1]
-    margin = score(best) - score(runner_up)
+    ranked = sorted(candidates, key=score, reverse=True)
+    best = ranked[0]
+    margin = score(best) - score(ranked[1]) if len(ranked) > 1 else 5.0
     confidence = round(1 / (1 + math.exp(-margin)), 3)
-    if best.source != "geonames":
+    if best.source == CURATED:
         why = "curated place"
-    elif best.country in context and best is not match.candidates[0]:
-        why = "article's countries"
     else:
-        why = "largest population"
+        why = bonuses(best)[1] if best is not match.candidates[0] else None
+        why = why or "largest population"
     return best, confidence, why
+
+
+def _named_after_a_city(place: Place, candidates: tuple[Place, ...]) -> bool:
+    """True for a region with a larger city of the same name in it (about REGION_KM)."""
+    return place.kind == "region" and any(
+        other.kind == "city"
+        and other.country == place.country
+        and other.population >= place.population
+        and _km(place, other) < REGION_KM
+        for other in candidates
+    )
+
+
+def _km(a: Place, b: Place) -> float:
+    """Great-circle distance in km (haversine; close enough for ranking)."""
+    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
+    )
+    return 12742.0 * math.asin(min(1.0, math.sqrt(h)))

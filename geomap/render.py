@@ -7,6 +7,7 @@ what each layer draws; `geomap.popups` writes the text (every article string thr
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import itertools
@@ -35,7 +36,15 @@ from geomap.popups import (
     movement_popup,
     place_popup,
 )
-from geomap.timeline import BIND_TEXT, Period, add_time_slider, feature, feature_layer, shown
+from geomap.timeline import (
+    BIND_TEXT,
+    GeoJsonLayer,
+    Period,
+    add_time_slider,
+    feature,
+    feature_layer,
+    shown,
+)
 
 #: Class breaks and colours for countries shaded by mentions (0 = neighbour only).
 SHADES = ((1, "#fee8c8"), (3, "#fdbb84"), (10, "#fc8d59"), (30, "#e34a33"), (math.inf, "#b30000"))
@@ -50,6 +59,8 @@ ACTOR_COLOURS = (
 )  # fmt: skip
 NO_COUNT_COLOUR = "#555555"
 MAX_FIGURE_RADIUS = 30.0
+#: Largest place circle: reached at 100 mentions.
+MAX_PLACE_RADIUS = 35.0
 MIN_FIGURE_RADIUS = 4.0
 FACILITY_ICON = '<div class="geomap-facility">&#9992;</div>'
 #: The folium default scripts and stylesheets geomap's maps need (Leaflet, and jQuery
@@ -150,8 +161,8 @@ def records(frame: gpd.GeoDataFrame | None) -> list[dict]:
     """A frame's rows as dicts, missing values as None (pandas' NA and NaN are truthy)."""
     if frame is None:
         return []
-    plain = pd.DataFrame(frame).astype(object)
-    return plain.where(plain.notna(), None).to_dict("records")
+    columns = [[None if pd.isna(v) else v for v in frame[name].tolist()] for name in frame.columns]
+    return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def country_popups(
@@ -196,7 +207,7 @@ def add_countries_layer(fmap: folium.Map, countries: gpd.GeoDataFrame) -> None:
         )
         for code, name, mentions, touched, troops, who, popup, geometry in rows
     ]
-    folium.GeoJson(
+    GeoJsonLayer(
         {"type": "FeatureCollection", "features": features},
         name="Countries (shaded by mentions)",
         style_function=lambda f: {
@@ -284,7 +295,7 @@ def add_presence_layer(
         )
     ]
     layer = folium.FeatureGroup(name="Foreign troop presence")
-    folium.GeoJson(
+    GeoJsonLayer(
         {"type": "FeatureCollection", "features": features},
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
@@ -381,15 +392,17 @@ def _actor_features(
     was reported while it stood, figures without a number included.
     """
     line, widest = place
-    dated = [(date_key(f["date"]), f) for f in rows]
+    dated = sorted(((date_key(f["date"]), f) for f in rows), key=lambda pair: pair[0])
+    keys = [day for day, _ in dated]
     days = sorted({day for day, f in dated if f["count"] is not None})
     colour = actor_colour(actor)
     features = []
     for i, day in enumerate(days):
         until = days[i + 1] if i + 1 < len(days) else None
-        newest = [f for d, f in dated if d == day and f["count"] is not None]
-        since = dt.date.min if i == 0 else day
-        reported = [f for d, f in dated if since <= d and (until is None or d < until)]
+        first, after = bisect.bisect_left(keys, day), bisect.bisect_right(keys, day)
+        newest = [f for _, f in dated[first:after] if f["count"] is not None]
+        end = len(keys) if until is None else bisect.bisect_left(keys, until)
+        reported = [f for _, f in dated[0 if i == 0 else first : end]]
         label = escape_text(figure_label(newest))
         gone = all(f["status"] == "departed" for f in newest)
         when = shown(context.period, None if day == dt.date.min else day, until)
@@ -585,8 +598,9 @@ def _latlons(geometry) -> list[list[float]]:
 
 
 def marker_radius(mentions: int) -> float:
-    """Circle radius in pixels; area grows with the mention count."""
-    return round(5 + 3 * math.sqrt(mentions), 1)
+    """Circle radius in pixels; area grows with the mention count, up to MAX_PLACE_RADIUS
+    (on a large corpus the most named country would otherwise cover its neighbours)."""
+    return round(min(MAX_PLACE_RADIUS, 5 + 3 * math.sqrt(mentions)), 1)
 
 
 @contextlib.contextmanager
@@ -613,27 +627,32 @@ def add_labels_layer(
 
     They keep the map readable offline or in print, when no background tiles load.
     """
-    layer = folium.FeatureGroup(name="Labels")
     points = countries.geometry.representative_point()
-    for name, point, touched in zip(countries["name"], points, countries["touched"], strict=True):
-        style = "geomap-label geomap-country" + (" geomap-touched" if touched else "")
-        _label(layer, name, point.y, point.x, style)
+    features = [
+        _label(point, name, "geomap-country" + (" geomap-touched" if touched else ""))
+        for name, point, touched in zip(
+            countries["name"], points, countries["touched"], strict=True
+        )
+    ]
     literal = places[(places["role"] == "literal") & places["kind"].isin(["city", "other"])]
-    for row in literal.head(LABELLED_PLACES).itertuples():
-        _label(layer, row.name, row.geometry.y, row.geometry.x, "geomap-label geomap-place")
-    layer.add_to(fmap)
+    features += [
+        _label(row.geometry, row.name, "geomap-place")
+        for row in literal.head(LABELLED_PLACES).itertuples()
+    ]
+    feature_layer(fmap, "Labels", features, None)
 
 
-def _label(layer: folium.FeatureGroup, text: str, lat: float, lon: float, css: str) -> None:
-    folium.Marker(
-        location=[lat, lon],
-        icon=folium.DivIcon(
-            html=f'<div class="{css}">{escape_text(text)}</div>',
-            icon_size=(160, 16),
-            icon_anchor=(80, -6) if "place" in css else (80, 8),
-        ),
+def _label(point: Any, text: str, css: str) -> dict:
+    """A name at ``point``: places' below the point, countries' centred on it."""
+    return feature(
+        point,
+        icon={
+            "html": f'<div class="geomap-label {css}">{escape_text(text)}</div>',
+            "iconSize": [160, 16],
+            "iconAnchor": [80, -6] if css == "geomap-place" else [80, 8],
+        },
         interactive=False,
-    ).add_to(layer)
+    )
 
 
 class Heading(MacroElement):

@@ -1,9 +1,10 @@
 """Per-article results kept between builds, so a rebuild redoes only new or changed articles.
 
 One SQLite file under the output folder holds, per article file, the content hash,
-the version of geomap and gazetteer that processed it, and the pickled
-`ArticleResult`. Processing an article is a pure function of (article, gazetteer),
-so a stored result stays right until the file, geomap's code or the gazetteer changes.
+the version of geomap and gazetteer that processed it, and its pickled mentions,
+troop figures and movements (the article itself is read again at each build).
+Processing an article is a pure function of (article, gazetteer), so a stored result
+stays right until the file, geomap's code or the gazetteer changes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from geomap.figures import Movement, TroopFigure
 from geomap.geoparse import Mention
 
 STORE_NAME = ".geomap-store.sqlite"
+#: How a result is pickled; part of each row's version, so rows of another layout are redone.
+ROW_FORMAT = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
     path TEXT PRIMARY KEY,
@@ -73,7 +76,7 @@ class Store:
 
     def __init__(self, folder: Path, version: str, *, fresh: bool = False) -> None:
         self.path = folder / STORE_NAME
-        self.version = version
+        self.version = f"{version}-r{ROW_FORMAT}"
         folder.mkdir(parents=True, exist_ok=True)
         if fresh:
             self.path.unlink(missing_ok=True)
@@ -149,18 +152,13 @@ class Store:
         results: list[ArticleResult | None] = []
         for key, article in wanted.items():
             try:
-                result = pickle.loads(blobs[key])
+                results.append(ArticleResult(article, *pickle.loads(blobs[key])))
             except Exception as err:  # a damaged row: redo that article only
                 warnings.warn(
                     f"stored result of {article.path} unreadable ({err}); processing it again",
                     GeomapWarning,
                     stacklevel=3,
                 )
-                result = None
-            if isinstance(result, ArticleResult):
-                # Keep the Article as read now: the same file may come by another path.
-                results.append(_with_article(result, article))
-            else:
                 results.append(None)
         return results
 
@@ -169,10 +167,7 @@ class Store:
         with self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO results (path, sha256, version, result) VALUES (?,?,?,?)",
-                [
-                    (_key(r.article), r.article.sha256, self.version, pickle.dumps(r, protocol=5))
-                    for r in results
-                ],
+                [(_key(r.article), r.article.sha256, self.version, _pickled(r)) for r in results],
             )
             self._db.executemany("DELETE FROM results WHERE path = ?", [(p,) for p in removed])
 
@@ -181,7 +176,5 @@ def _key(article: Article) -> str:
     return os.path.abspath(article.path)
 
 
-def _with_article(result: ArticleResult, article: Article) -> ArticleResult:
-    if result.article == article:
-        return result
-    return ArticleResult(article, result.mentions, result.figures, result.movements)
+def _pickled(result: ArticleResult) -> bytes:
+    return pickle.dumps((result.mentions, result.figures, result.movements), protocol=5)

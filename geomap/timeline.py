@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
+import shapely
 from branca.element import Element, MacroElement
 from folium.plugins import Timeline, TimelineSlider
 from folium.template import Template
 from folium.utilities import JsCode
-from jinja2.utils import htmlsafe_json_dumps
 from shapely.geometry import mapping
 
 #: A point feature's Leaflet layer: its ``icon`` (DivIcon options) when it has one, else
@@ -66,7 +66,18 @@ class Period:
 def feature(geometry: Any, **properties: Any) -> dict:
     """A GeoJSON feature of a shapely ``geometry``; properties that are None are left out."""
     kept = {key: value for key, value in properties.items() if value is not None}
-    return {"type": "Feature", "geometry": mapping(geometry), "properties": kept}
+    return {"type": "Feature", "geometry": geojson_geometry(geometry), "properties": kept}
+
+
+def geojson_geometry(geometry: Any) -> dict:
+    """shapely's `mapping`, with a short cut for the points and lines most features are."""
+    kind = geometry.geom_type
+    if kind == "Point":
+        return {"type": kind, "coordinates": (geometry.x, geometry.y)}
+    if kind == "LineString":
+        coordinates = shapely.get_coordinates(geometry).tolist()
+        return {"type": kind, "coordinates": tuple(map(tuple, coordinates))}
+    return mapping(geometry)
 
 
 def shown(period: Period | None, start: dt.date | None, until: dt.date | None = None) -> dict:
@@ -94,7 +105,7 @@ def feature_layer(
     collection = {"type": "FeatureCollection", "features": features}
     options = {"point_to_layer": POINT_TO_LAYER, "style": FEATURE_STYLE}
     if period is None:
-        layer = folium.GeoJson(collection, on_each_feature=BIND_TEXT, **options)
+        layer = GeoJsonLayer(collection, on_each_feature=BIND_TEXT, **options)
     else:
         layer = TimedGeoJson(collection, on_each_feature=BIND_TEXT, **options)
         layer.add_child(SmallOnTop())
@@ -114,32 +125,38 @@ def add_time_slider(fmap: folium.Map, layers: Iterable[folium.GeoJson], period: 
     slider.add_to(fmap)
 
 
-class TimedGeoJson(Timeline):
-    """folium's `Timeline` whose GeoJSON is written into the page once, as it is.
+class VerbatimScripts(MacroElement):
+    """A element whose rendered header, HTML and script go into the page as they are.
 
-    branca compiles every element's rendered script again as a Jinja template; for the
-    megabytes of features of a thousand articles that takes longer than all the rest of
-    `folium.Map.save`. The data is escaped exactly as the ``tojson`` filter does.
+    branca's `MacroElement` compiles each rendered part again as a Jinja template; for
+    the megabytes of features of a thousand articles (or the country polygons) that
+    takes longer than all the rest of `folium.Map.save`. Put it after the folium class
+    in the bases, so that class's own ``render`` still runs first.
     """
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-          var {{ this.get_name() }} = L.timeline(
-              {{ this.get_name() }}_data,
-              {{ this.options|tojavascript }}
-          );
-          {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-    """)
-
     def render(self, **kwargs: Any) -> None:
-        data = f"var {self.get_name()}_data = {htmlsafe_json_dumps(self.data)};"
-        self.get_root().script.add_child(_Verbatim(data), name=f"{self.get_name()}_data")
-        super().render(**kwargs)
+        figure = self.get_root()
+        macros = self._template.module.__dict__
+        for part, section in (
+            ("header", figure.header), ("html", figure.html), ("script", figure.script)
+        ):  # fmt: skip
+            macro = macros.get(part)
+            if macro is not None:
+                section.add_child(_Verbatim(macro(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class GeoJsonLayer(folium.GeoJson, VerbatimScripts):
+    """folium's `GeoJson`, its data written into the page once, not compiled again."""
+
+
+class TimedGeoJson(Timeline, VerbatimScripts):
+    """folium's `Timeline`, its data written into the page once, not compiled again."""
 
 
 class _Verbatim(Element):
-    """Script text that goes into the page as it is, not compiled as a template."""
+    """Page text that goes in as it is, not compiled as a template."""
 
     def __init__(self, text: str) -> None:
         super().__init__()

@@ -1,6 +1,7 @@
 import csv
 import datetime as dt
 import json
+import sys
 
 import pytest
 
@@ -119,6 +120,20 @@ def test_two_builds_write_identical_bytes(seed_result, tmp_path):
     ]  # fmt: skip
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the image is drawn beside only on Linux")
+def test_image_drawn_in_a_second_process_is_the_same_and_its_errors_reach_the_caller(
+    seed_result, tmp_path
+):
+    serial = write_outputs(seed_result, tmp_path / "one", jobs=1)
+    beside = write_outputs(seed_result, tmp_path / "two", jobs=2)
+    assert [p.name for p in beside] == [p.name for p in serial]
+    assert beside[-1].read_bytes() == serial[-1].read_bytes()
+    (tmp_path / "three" / "map.png").mkdir(parents=True)  # where the image cannot be written
+    with pytest.raises(OutputError, match="could not write the static map: IsADirectoryError"):
+        write_outputs(seed_result, tmp_path / "three", jobs=2)
+    assert (tmp_path / "three" / "map.html").exists()
 
 
 def test_heading_subtitle_and_credit_line_are_on_the_map(seed_result, tmp_path):

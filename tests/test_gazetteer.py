@@ -90,3 +90,29 @@ def test_us_states_are_regions_of_the_us(gazetteer):
     # A state beats towns named after it, but not the capital named like a state.
     assert gazetteer.lookup("Virginia")[0].kind == "region"
     assert gazetteer.lookup("Washington")[0].kind == "city"
+
+
+@pytest.mark.parametrize(
+    ("name", "country", "lat", "lon"),
+    [
+        ("Ontario", "CA", 49.25, -84.5),  # GeoNames' points, to within 161 km
+        ("Bavaria", "DE", 49.0, 11.5),
+        ("Tigray", "ET", 14.0, 39.0),
+        ("Punjab", "PK", 30.5, 72.5),
+        ("England", "GB", 52.16, -0.70),
+        ("Lombardy", "IT", 45.67, 9.83),
+    ],
+)
+def test_first_level_regions_outside_the_us(gazetteer, name, country, lat, lon):
+    region = gazetteer.lookup(name)[0]
+    assert (region.kind, region.country, region.source) == ("region", country, "naturalearth")
+    assert region.id.startswith("naturalearth:")
+    assert geodesic((region.lat, region.lon), (lat, lon)).km < 161
+
+
+def test_a_city_outranks_the_region_named_after_it(gazetteer):
+    # Berlin, Lagos and Agadez are regions too; the city is what a bare name means.
+    for name in ("Berlin", "Lagos", "Agadez"):
+        assert gazetteer.lookup(name)[0].kind == "city", name
+    regions = [p for p in gazetteer.lookup("Berlin") if p.kind == "region"]
+    assert [(p.country, p.source) for p in regions] == [("DE", "naturalearth")]

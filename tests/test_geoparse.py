@@ -83,7 +83,7 @@ CASES = [
     ),
     (
         "The New York Times wrote about it.",
-        {"New York": ("New York", "US", "embedded")},
+        {"New York": ("New York City", "US", "embedded")},
         "a place inside a longer proper name is a toponym, not a location",
     ),
     ("The estate of Philippe de Marigny de Mandeville grew.", {}, "surnames after a particle"),
@@ -183,7 +183,9 @@ def test_mention_carries_span_sentence_and_resolution(gazetteer):
     (mention,) = parse(text, gazetteer)
     assert text[mention.start : mention.end] == "Agadez"
     assert mention.sentence == "Fighting broke out near Agadez on Friday."
-    assert mention.resolution == "only candidate" and 0 < mention.confidence <= 1
+    # Agadez is a town and the region around it; the town is the larger.
+    assert mention.place.kind == "city" and mention.resolution == "largest population"
+    assert 0 < mention.confidence <= 1
     assert mention.date == dt.date(2024, 1, 1) and mention.article_id == "t"
 
 
@@ -214,3 +216,52 @@ def test_state_or_country_by_the_article_context(gazetteer):
     caucasus = found("Talks in Tbilisi: Georgia and Russia met.", gazetteer)
     assert us["Georgia"][:2] == ("Georgia", "US")
     assert caucasus["Georgia"][:2] == ("Georgia", "GE")
+
+
+def test_a_region_after_a_comma_places_the_town(gazetteer):
+    # "Richmond, Virginia" is in Virginia even in an article about England, where a
+    # bare "Richmond" is the English one; "Paris, Texas" is not the capital of France.
+    england = "Rain fell on London and Kent. In Richmond the river rose."
+    assert found(england, gazetteer)["Richmond"][:2] == ("Richmond", "GB")
+    virginia = "Rain fell on London and Kent. In Richmond, Virginia, the river rose."
+    assert found(virginia, gazetteer)["Richmond"][:2] == ("Richmond", "US")
+    (paris,) = [m for m in parse("He was born in Paris, Texas.", gazetteer) if m.text == "Paris"]
+    assert (paris.place.country, paris.resolution) == ("US", "in Texas")
+    assert abs(paris.place.lat - 33.66) < 0.5 and abs(paris.place.lon + 95.56) < 0.5
+
+
+def test_first_level_regions_are_found_and_resolved(gazetteer):
+    mentions = found(
+        "Fighting spread from Tigray to Amhara; Ontario and Bavaria sent aid.", gazetteer
+    )
+    assert mentions["Tigray"] == ("Tigray", "ET", "literal")
+    assert mentions["Amhara"][1] == "ET"
+    assert mentions["Ontario"][:2] == ("Ontario", "CA")  # not Ontario, California
+    assert mentions["Bavaria"][:2] == ("Bavaria", "DE")
+
+
+def test_a_name_shared_with_its_own_country_or_state(gazetteer):
+    # Mexico the country, not the State of Mexico; New York the city, not the state.
+    mexico = found("Rains hit Mexico and Guatemala.", gazetteer)
+    assert mexico["Mexico"][:2] == ("Mexico", "MX")
+    assert parse("Rains hit Mexico and Guatemala.", gazetteer)[0].place.kind == "country"
+    new_york = [
+        m for m in parse("Protests in New York and Boston.", gazetteer) if m.text == "New York"
+    ]
+    assert new_york[0].place.kind == "city"
+
+
+def test_the_article_other_places_pick_the_nearby_town(gazetteer):
+    # Parkland, Washington is the larger; next to Coral Springs it is Parkland, Florida.
+    # ("in" before it: bare "Parkland" is a common word and a small town to recognition.)
+    text = "Students marched in Coral Springs and in Parkland."
+    (parkland,) = [m.place for m in parse(text, gazetteer) if m.text == "Parkland"]
+    assert parkland.country == "US" and abs(parkland.lat - 26.31) < 0.2
+
+
+def test_an_abbreviated_saint_is_the_place_own_name(gazetteer):
+    # "St. Petersburg" spells Saint Petersburg's name, as it spells the Florida city's.
+    russia = found("Russia will close the US consulate in St. Petersburg.", gazetteer)
+    florida = found("The storm hit St. Petersburg, Florida.", gazetteer)
+    assert russia["St. Petersburg"][1] == "RU"
+    assert florida["St. Petersburg"][1] == "US"

@@ -54,7 +54,8 @@ def test_escape_text_keeps_plain_text_readable():
 
 def test_shades_and_radius_grow_with_mentions():
     assert shade(1) != shade(50)
-    assert marker_radius(1) < marker_radius(9)
+    assert marker_radius(1) < marker_radius(9) < marker_radius(100)
+    assert marker_radius(100) == marker_radius(5000) == 35.0
 
 
 # --- reading the rendered page -----------------------------------------------------------
@@ -79,10 +80,9 @@ def layers(html):
     decoder = json.JSONDecoder()
     data = {
         m.group(1) or m.group(2): decoder.raw_decode(html, m.end())[0]["features"]
-        for m in re.finditer(r"var (\w+)_data = |(\w+)_add\(", html)
+        for m in re.finditer(r"var (\w+) = L\.timeline\(\s*|(\w+)_add\(", html)
     }
-    drawn = {name for name in overlays(html) if name != "Labels"}  # Labels: plain markers
-    return {name: data[layer_var(html, name)] for name in drawn}
+    return {name: data[layer_var(html, name)] for name in overlays(html)}
 
 
 def props(html, layer):
