@@ -474,8 +474,8 @@ def candidates(
         i = j + 1
         if kind == "blocked":
             continue
-        if first > free and kind == "place" and _compass_before(text, tokens, first):
-            first, start = first - 1, tokens[first - 1][0]  # "South Florida", "Western US"
+        if first > free and _compass_before(text, tokens, first):
+            first, start = first - 1, tokens[first - 1][0]  # "South Florida", "North American"
         free = j + 1
         facts = _name_facts(gazetteer, key, kind == "demonym")
         places = facts.places

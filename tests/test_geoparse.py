@@ -130,6 +130,16 @@ CASES = [
         "a compass word before a place belongs to its name",
     ),
     (
+        "Leaders renegotiated the North American trade deal.",
+        {"North American": ("North America", None, "literal")},
+        "a continent's demonym",
+    ),
+    (
+        "Ministers met at the East Asian summit.",
+        {"East Asian": ("Asia", None, "literal")},
+        "a compass word before a demonym belongs to it",
+    ),
+    (
         "Deputies in Orange County arrested him.",
         {"Orange County": ("Orange", "US", "embedded")},
         "a name with a head (County, Street, University) is one toponym, not mapped",
