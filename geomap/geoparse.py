@@ -446,11 +446,11 @@ def find_toponyms(
     Every gazetteer match becomes a candidate with features (`candidates`); the
     recognition model (`geomap.recognise`) keeps the likely toponyms.
     """
-    weights = recognise.model_weights()
+    weights, threshold = recognise.model_weights(), recognise.model_threshold()
     return [
         match
         for match, values in candidates(text, gazetteer, sentences)
-        if recognise.probability(values, weights) >= recognise.THRESHOLD
+        if recognise.probability(values, weights) >= threshold
     ]
 
 

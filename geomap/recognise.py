@@ -20,9 +20,6 @@ from collections.abc import Sequence
 
 from geomap.datafiles import data_file, read_csv
 
-#: A candidate at least this likely is a toponym.
-THRESHOLD = 0.5
-
 #: The features, in the order of the model's weights.
 FEATURES = (
     "bias",
@@ -179,10 +176,19 @@ def person_name(word: str) -> tuple[float, float]:
 
 
 @functools.cache
+def _model() -> dict:
+    return json.loads(data_file("recognise.json").read_text(encoding="utf-8"))
+
+
+@functools.cache
 def model_weights() -> tuple[float, ...]:
     """The shipped model's weights, in `FEATURES` order."""
-    model = json.loads(data_file("recognise.json").read_text(encoding="utf-8"))
-    return weights_from(model)
+    return weights_from(_model())
+
+
+def model_threshold() -> float:
+    """The probability from which the shipped model calls a candidate a toponym."""
+    return float(_model().get("threshold", 0.5))
 
 
 def weights_from(model: dict) -> tuple[float, ...]:

@@ -9,6 +9,7 @@ from geomap.datafiles import data_file
 def test_shipped_model_has_a_weight_for_every_feature():
     model = json.loads(data_file("recognise.json").read_text(encoding="utf-8"))
     assert set(model["weights"]) == set(recognise.FEATURES)
+    assert 0 < recognise.model_threshold() < 1
     assert len(recognise.model_weights()) == len(recognise.FEATURES)
 
 
