@@ -126,6 +126,7 @@ def main(argv=None) -> int:
         print(f"fold {k}: threshold {threshold}")
     cv = score(gold, predictions)
     print(format_table([(f"geomap ({args.folds}-fold CV)", cv)]))
+    print(f"exact F1 {cv.exact.f1:.4f}, overlapping F1 {cv.overlapping.f1:.4f}")
     threshold = best_threshold(data, ids, args.folds)
     x, y = stacked(data, ids)
     w = fit(x, y)
