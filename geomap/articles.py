@@ -317,7 +317,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if match.group().startswith(".") and _ABBREVIATION.search(text[start : match.start() + 1]):
+        # Only the sentence's last few characters can end an abbreviation: search those in
+        # place (``\b`` still sees the character before) instead of slicing the sentence.
+        dot = match.start() + 1
+        if match.group().startswith(".") and _ABBREVIATION.search(text, max(start, dot - 8), dot):
             continue
         end = match.start() + len(match.group().rstrip())
         spans.append((start, end))

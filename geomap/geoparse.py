@@ -9,6 +9,7 @@ candidate that fits the article's other places, then the largest.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import re
@@ -362,6 +363,7 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
     """Find and resolve the toponyms of one article (a pure function of its inputs)."""
     gazetteer = gazetteer or default_gazetteer()
     sentences = sentence_spans(article.text)
+    starts = [s for s, _ in sentences]
     matches = find_toponyms(article.text, gazetteer, sentences)
     # Two passes: the unambiguous places give a first context; then every resolved
     # place (but the mention's own reading) votes, so "Atlanta … Georgia" means the state.
@@ -376,9 +378,11 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
         if reading.country and not match.demonym:
             context[reading.country] -= 1
         place, confidence, why = _resolve(match, +context, gazetteer)
-        s_start, s_end = next(
-            ((s, e) for s, e in sentences if s <= match.start < e), (match.start, match.end)
-        )
+        k = bisect.bisect_right(starts, match.start) - 1  # the sentence holding the mention
+        if k >= 0 and match.start < sentences[k][1]:
+            s_start, s_end = sentences[k]
+        else:
+            s_start, s_end = match.start, match.end
         mentions.append(
             Mention(
                 article_id=article.id,
