@@ -304,8 +304,9 @@ def _html_to_text(html: str) -> tuple[str, str, dt.date | None]:
 
 
 # A sentence ends at . ! or ? (plus closing quotes) before a capital, digit or quote, or at a
-# line break; "U.S.", "Mr." and initials do not end one.
-_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
+# line break; "U.S.", "Mr." and initials do not end one. (One leading character class lets
+# the regex engine skip to the candidates instead of trying both branches everywhere.)
+_BOUNDARY = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|(?<=\n)\n*)")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:[A-Z]\.){2,}|\b[A-Z]\.|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Lt|Sgt|Capt|Maj|Rep|Sen|Gov|"
     r"Prof|Jr|Sr|No|Mt|Ft|vs|etc|Jan|Feb|Mar|Apr|Aug|Sept|Sep|Oct|Nov|Dec)\.)$"
