@@ -87,6 +87,17 @@ class Gazetteer:
         self.not_places: frozenset[str] = frozenset(index["not_places"])
         self.max_name_words: int = index["max_name_words"]
         self._made: dict[int, Place] = {}
+        # The few demonyms and not-places, and the least character following each of their
+        # beginnings, for `prefix`; its answers and `lookup`'s, remembered.
+        self._others = {*self._demonyms, *self.not_places}
+        self._other_following: dict[str, str] = {}
+        for other in self._others:
+            for n in range(1, len(other)):
+                known = self._other_following.get(other[:n])
+                if known is None or other[n] < known:
+                    self._other_following[other[:n]] = other[n]
+        self._prefixes: dict[str, tuple[bool, str]] = {}
+        self._looked_up: dict[str, tuple[Place, ...]] = {}
 
     def __len__(self) -> int:
         return len(self._names)
@@ -116,11 +127,19 @@ class Gazetteer:
 
     def lookup(self, name: str) -> list[Place]:
         """All places called ``name`` (any case), largest population first."""
-        found = [self.place(i) for i in self._find(_key(name))]
-        return sorted(found, key=lambda p: -p.population)
+        return list(self._lookup(_key(name)))
 
     def has_name(self, name: str) -> bool:
-        return bool(self._find(_key(name)))
+        return bool(self._lookup(_key(name)))
+
+    def _lookup(self, key: str) -> tuple[Place, ...]:
+        found = self._looked_up.get(key)
+        if found is None:
+            if len(self._looked_up) >= _MEMO_SIZE:
+                self._looked_up.clear()
+            places = [self.place(i) for i in self._find(key)]
+            found = self._looked_up[key] = tuple(sorted(places, key=lambda p: -p.population))
+        return found
 
     def _find(self, key: str) -> memoryview | tuple:
         i = bisect.bisect_left(self._keys, key)
@@ -128,9 +147,35 @@ class Gazetteer:
             return self._targets[self._offsets[i] : self._offsets[i + 1]]
         return ()
 
+    def prefix(self, key: str) -> tuple[bool, str]:
+        """Whether ``key`` (normalised by `_key`) is a name, a demonym or a not-place, and the
+        least character that follows it in a longer one ("" when none begins with it).
+
+        The recogniser grows a window word by word and stops when no name goes on with the
+        next joiner. Answers are remembered: news repeats its capitalised words.
+        """
+        found = self._prefixes.get(key)
+        if found is None:
+            if len(self._prefixes) >= _MEMO_SIZE:
+                self._prefixes.clear()
+            found = self._prefixes[key] = self._prefix(key)
+        return found
+
+    def _prefix(self, key: str) -> tuple[bool, str]:
+        keys, n = self._keys, len(key)
+        i = bisect.bisect_left(keys, key)
+        exact = i < len(keys) and keys[i] == key
+        i += exact
+        # The keys that begin with ``key`` follow it in order, sorted by their next character.
+        following = keys[i][n] if i < len(keys) and keys[i].startswith(key) else ""
+        other = self._other_following.get(key, "")
+        return exact or key in self._others, min(following, other) if following and other else (
+            following or other
+        )
+
     def is_primary_name(self, place: Place, name: str) -> bool:
         """True when ``name`` is the place's own name rather than an alternate."""
-        return _key(place.name) == _key(name)
+        return _cached_key(place.name) == _cached_key(name)
 
     def demonym(self, word: str) -> Place | None:
         """The country or region a demonym names ("French" → France), or None."""
@@ -151,6 +196,12 @@ def _array(typecode: str, data: bytes) -> array.array:
 
 def _key(name: str) -> str:
     return " ".join(name.replace("’", "'").split()).casefold()
+
+
+#: How many answers `Gazetteer.prefix` and `Gazetteer.lookup` remember before starting afresh.
+_MEMO_SIZE = 100_000
+#: `_key` of the names resolution compares over and over (a place's name, a mention).
+_cached_key = functools.lru_cache(maxsize=1 << 14)(_key)
 
 
 def cache_dir() -> Path:

@@ -15,6 +15,8 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import compress
+from operator import itemgetter
 
 from geomap.articles import Article, sentence_spans
 from geomap.gazetteer import Gazetteer, Place, default_gazetteer
@@ -22,6 +24,9 @@ from geomap.gazetteer import Gazetteer, Place, default_gazetteer
 ROLES = ("literal", "associative", "adjectival")
 
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+")
+_JOINED_AFTER = re.compile(r"['’-][^\W_]")
+_POSSESSIVE = re.compile(r"['’]s\b")
+_JOINED_BEFORE = re.compile(r"[^\W_]['’-]$")
 _JOINERS = {" ", "-", "'", "’", ". "}
 _CONNECTORS = {
     "of",
@@ -407,16 +412,20 @@ def find_toponyms(
 
     ``sentences`` are the text's `sentence_spans` when the caller has them already.
     """
-    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    tokens = list(map(re.Match.span, _TOKEN.finditer(text)))
     sentence_starts = {s for s, _ in sentences or sentence_spans(text)}
+    folded = text.replace("’", "'").casefold()
+    # Names start at a capitalised word: visit only those (found without a Python loop).
+    capitalised = map(str.isupper, map(text.__getitem__, map(itemgetter(0), tokens)))
     matches: list[_Match] = []
-    i = 0
-    while i < len(tokens):
-        found = _longest_name(text, tokens, i, gazetteer)
-        if found is None:
-            i += 1
+    i = 0  # the first token after the last name found
+    for first in compress(range(len(tokens)), capitalised):
+        if first < i:
             continue
-        first, (j, key, kind) = i, found
+        found = _longest_name(text, tokens, first, gazetteer, folded)
+        if found is None:
+            continue
+        j, key, kind = found
         start, end = tokens[first][0], tokens[j][1]
         i = j + 1
         if kind == "blocked":
@@ -434,28 +443,43 @@ def find_toponyms(
     return matches
 
 
-def _longest_name(text: str, tokens: list[tuple[int, int]], i: int, gazetteer: Gazetteer):
-    """The longest capitalised name starting at token ``i``: (last token, key, kind) or None."""
-    first = text[tokens[i][0] : tokens[i][1]]
-    if not first[0].isupper():
+def _longest_name(
+    text: str, tokens: list[tuple[int, int]], i: int, gazetteer: Gazetteer, folded: str = ""
+):
+    """The longest capitalised name starting at token ``i``: (last token, key, kind) or None.
+
+    ``folded`` is ``text`` with case and apostrophes folded (`gazetteer._key`), when the caller
+    has it; it is used only if folding kept every character's place.
+    """
+    start = tokens[i][0]
+    if not text[start].isupper():
         return None
-    last = i
-    while (
-        last + 1 < len(tokens)
-        and last + 1 - i < gazetteer.max_name_words
-        and text[tokens[last][1] : tokens[last + 1][0]] in _JOINERS
-    ):
-        last += 1
-    for j in range(last, i - 1, -1):
-        word = text[tokens[j][0] : tokens[j][1]]
-        if not (word[0].isupper() or word.isdigit()):
-            continue
-        key = text[tokens[i][0] : tokens[j][1]]
+    if len(folded) != len(text):
+        folded = ""
+    # Grow the window over joined words while a name, demonym or not-place may go on with
+    # the next character; check, longest first, the windows that spell one and end with a
+    # capitalised word or a number.
+    spelled = []
+    last = min(len(tokens), i + gazetteer.max_name_words) - 1
+    for j in range(i, last + 1):
+        word_start, end = tokens[j]
+        if folded:
+            key, then = folded[start:end], folded[end : end + 1]
+        else:
+            key = text[start:end].replace("’", "'").casefold()
+            then = text[end : end + 1].replace("’", "'")
+        known, following = gazetteer.prefix(key)
+        if known and (text[word_start].isupper() or text[word_start:end].isdigit()):
+            spelled.append(j)
+        if not "" < following <= then or j == last or text[end : tokens[j + 1][0]] not in _JOINERS:
+            break
+    for j in reversed(spelled):
+        key = text[start : tokens[j][1]]
         if " ".join(key.split()).casefold() in gazetteer.not_places:
             return j, key, "blocked"
         if gazetteer.demonym(key) is not None:
             return j, key, "demonym"
-        if gazetteer.has_name(key) and _whole_words(text, tokens[i][0], tokens[j][1]):
+        if gazetteer.has_name(key) and _whole_words(text, start, tokens[j][1]):
             return j, key, "place"
     return None
 
@@ -463,9 +487,9 @@ def _longest_name(text: str, tokens: list[tuple[int, int]], i: int, gazetteer: G
 def _whole_words(text: str, start: int, end: int) -> bool:
     """False for a match that is part of a longer word ("Jama" in "Jama'at", "al-Islam")."""
     before, after = text[max(0, start - 2) : start], text[end : end + 2]
-    if re.match(r"['’-][^\W_]", after) and not re.match(r"['’]s\b", text[end : end + 3]):
+    if _JOINED_AFTER.match(after) and not _POSSESSIVE.match(text[end : end + 3]):
         return False
-    return not re.search(r"[^\W_]['’-]$", before)
+    return not _JOINED_BEFORE.search(before)
 
 
 def _role(text: str, tokens, i: int, j: int, best: Place) -> str | None:
