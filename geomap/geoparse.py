@@ -372,17 +372,27 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
     matches = find_toponyms(article.text, gazetteer, sentences)
     # Two passes: the unambiguous places give a first context; then every resolved
     # place (but the mention's own reading) votes, so "Atlanta … Georgia" means the state.
+    # The mentions of one name (same text, role and kind) have the same candidates and, in
+    # each pass, the same context: resolve each name once per pass.
+    names = [(match.text, match.role, match.demonym) for match in matches]
     first = _context_countries(matches)
-    resolved = [_resolve(match, first, gazetteer)[0] for match in matches]
+    readings: dict[tuple, Place] = {}
+    for name, match in zip(names, matches, strict=True):
+        if name not in readings:
+            readings[name] = _resolve(match, first, gazetteer)[0]
+    resolved = [readings[name] for name in names]
     votes = Counter(
         p.country for p, m in zip(resolved, matches, strict=True) if p.country and not m.demonym
     )
+    chosen: dict[tuple, tuple[Place, float, str]] = {}
     mentions = []
-    for match, reading in zip(matches, resolved, strict=True):
-        context = votes.copy()
-        if reading.country and not match.demonym:
-            context[reading.country] -= 1
-        place, confidence, why = _resolve(match, +context, gazetteer)
+    for name, match, reading in zip(names, matches, resolved, strict=True):
+        if name not in chosen:
+            context = votes.copy()
+            if reading.country and not match.demonym:
+                context[reading.country] -= 1
+            chosen[name] = _resolve(match, +context, gazetteer)
+        place, confidence, why = chosen[name]
         k = bisect.bisect_right(starts, match.start) - 1  # the sentence holding the mention
         if k >= 0 and match.start < sentences[k][1]:
             s_start, s_end = sentences[k]
