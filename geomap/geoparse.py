@@ -23,7 +23,10 @@ from geomap.gazetteer import Gazetteer, Place, default_gazetteer
 
 ROLES = ("literal", "associative", "adjectival")
 
-_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+")
+# An abbreviation ("U.S.") or a word. Written as one leading character class (the same
+# tokens as "(?:[A-Z]\.){2,}|[^\W_]+") so the regex engine skips to word characters.
+_TOKEN = re.compile(r"[^\W_](?:(?<=[A-Z])\.(?:[A-Z]\.)+|[^\W_]*)")
+_JOIN_MARKS = {"'", "’", "-"}
 _JOINED_AFTER = re.compile(r"['’-][^\W_]")
 _POSSESSIVE = re.compile(r"['’]s\b")
 _JOINED_BEFORE = re.compile(r"[^\W_]['’-]$")
@@ -497,9 +500,14 @@ def _longest_name(
 def _whole_words(text: str, start: int, end: int) -> bool:
     """False for a match that is part of a longer word ("Jama" in "Jama'at", "al-Islam")."""
     before, after = text[max(0, start - 2) : start], text[end : end + 2]
-    if _JOINED_AFTER.match(after) and not _POSSESSIVE.match(text[end : end + 3]):
+    # The patterns need an apostrophe or hyphen next to the match: test for one first.
+    if (
+        after[:1] in _JOIN_MARKS
+        and _JOINED_AFTER.match(after)
+        and not _POSSESSIVE.match(text[end : end + 3])
+    ):
         return False
-    return not _JOINED_BEFORE.search(before)
+    return before[-1:] not in _JOIN_MARKS or not _JOINED_BEFORE.search(before)
 
 
 def _role(text: str, tokens, i: int, j: int, best: Place) -> str | None:
