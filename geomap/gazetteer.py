@@ -127,10 +127,10 @@ class Gazetteer:
 
     def lookup(self, name: str) -> list[Place]:
         """All places called ``name`` (any case), largest population first."""
-        return list(self._lookup(_key(name)))
+        return list(self._lookup(_cached_key(name)))
 
     def has_name(self, name: str) -> bool:
-        return bool(self._lookup(_key(name)))
+        return bool(self._lookup(_cached_key(name)))
 
     def _lookup(self, key: str) -> tuple[Place, ...]:
         found = self._looked_up.get(key)
@@ -179,7 +179,7 @@ class Gazetteer:
 
     def demonym(self, word: str) -> Place | None:
         """The country or region a demonym names ("French" → France), or None."""
-        index = self._demonyms.get(_key(word))
+        index = self._demonyms.get(_cached_key(word))
         return None if index is None else self.place(index)
 
     def country(self, code: str) -> Place | None:
@@ -200,7 +200,7 @@ def _key(name: str) -> str:
 
 #: How many answers `Gazetteer.prefix` and `Gazetteer.lookup` remember before starting afresh.
 _MEMO_SIZE = 100_000
-#: `_key` of the names resolution compares over and over (a place's name, a mention).
+#: `_key` of the names asked over and over (mentions, the names resolution compares).
 _cached_key = functools.lru_cache(maxsize=1 << 14)(_key)
 
 
