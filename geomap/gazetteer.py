@@ -133,6 +133,7 @@ class Gazetteer:
         return bool(self._lookup(_cached_key(name)))
 
     def _lookup(self, key: str) -> tuple[Place, ...]:
+        """`lookup` of a normalised name, remembered."""
         found = self._looked_up.get(key)
         if found is None:
             if len(self._looked_up) >= _MEMO_SIZE:
@@ -162,16 +163,14 @@ class Gazetteer:
         return found
 
     def _prefix(self, key: str) -> tuple[bool, str]:
-        keys, n = self._keys, len(key)
+        keys = self._keys
         i = bisect.bisect_left(keys, key)
         exact = i < len(keys) and keys[i] == key
         i += exact
         # The keys that begin with ``key`` follow it in order, sorted by their next character.
-        following = keys[i][n] if i < len(keys) and keys[i].startswith(key) else ""
-        other = self._other_following.get(key, "")
-        return exact or key in self._others, min(following, other) if following and other else (
-            following or other
-        )
+        following = keys[i][len(key)] if i < len(keys) and keys[i].startswith(key) else ""
+        nexts = [c for c in (following, self._other_following.get(key, "")) if c]
+        return exact or key in self._others, min(nexts, default="")
 
     def is_primary_name(self, place: Place, name: str) -> bool:
         """True when ``name`` is the place's own name rather than an alternate."""
