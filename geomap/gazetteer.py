@@ -18,6 +18,7 @@ import re
 import sys
 import warnings
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,7 +89,7 @@ class Gazetteer:
         self.max_name_words: int = index["max_name_words"]
         self._made: dict[int, Place] = {}
         # The few demonyms and not-places, and the least character following each of their
-        # beginnings, for `prefix`; its answers and `lookup`'s, remembered.
+        # beginnings, for `prefixes`.
         self._others = {*self._demonyms, *self.not_places}
         self._other_following: dict[str, str] = {}
         for other in self._others:
@@ -96,8 +97,13 @@ class Gazetteer:
                 known = self._other_following.get(other[:n])
                 if known is None or other[n] < known:
                     self._other_following[other[:n]] = other[n]
-        self._prefixes: dict[str, tuple[bool, str]] = {}
-        self._looked_up: dict[str, tuple[Place, ...]] = {}
+        #: For a key normalised by `_key`: whether it is a name, a demonym or a not-place, and
+        #: the least character that follows it in a longer one ("" when none begins with it).
+        #: The recogniser grows a window word by word and stops when no name goes on with the
+        #: next joiner; a mapping that computes and remembers its answers (news repeats its
+        #: capitalised words), so a known key costs one dict lookup.
+        self.prefixes: Mapping[str, tuple[bool, str]] = _Memo(self._prefix)
+        self._looked_up: Mapping[str, tuple[Place, ...]] = _Memo(self._places)
 
     def __len__(self) -> int:
         return len(self._names)
@@ -127,20 +133,15 @@ class Gazetteer:
 
     def lookup(self, name: str) -> list[Place]:
         """All places called ``name`` (any case), largest population first."""
-        return list(self._lookup(_cached_key(name)))
+        return list(self._looked_up[_cached_key(name)])
 
     def has_name(self, name: str) -> bool:
-        return bool(self._lookup(_cached_key(name)))
+        return bool(self._looked_up[_cached_key(name)])
 
-    def _lookup(self, key: str) -> tuple[Place, ...]:
-        """`lookup` of a normalised name, remembered."""
-        found = self._looked_up.get(key)
-        if found is None:
-            if len(self._looked_up) >= _MEMO_SIZE:
-                self._looked_up.clear()
-            places = [self.place(i) for i in self._find(key)]
-            found = self._looked_up[key] = tuple(sorted(places, key=lambda p: -p.population))
-        return found
+    def _places(self, key: str) -> tuple[Place, ...]:
+        """`lookup` of a normalised name (remembered in ``_looked_up``)."""
+        places = [self.place(i) for i in self._find(key)]
+        return tuple(sorted(places, key=lambda p: -p.population))
 
     def _find(self, key: str) -> memoryview | tuple:
         i = bisect.bisect_left(self._keys, key)
@@ -148,21 +149,8 @@ class Gazetteer:
             return self._targets[self._offsets[i] : self._offsets[i + 1]]
         return ()
 
-    def prefix(self, key: str) -> tuple[bool, str]:
-        """Whether ``key`` (normalised by `_key`) is a name, a demonym or a not-place, and the
-        least character that follows it in a longer one ("" when none begins with it).
-
-        The recogniser grows a window word by word and stops when no name goes on with the
-        next joiner. Answers are remembered: news repeats its capitalised words.
-        """
-        found = self._prefixes.get(key)
-        if found is None:
-            if len(self._prefixes) >= _MEMO_SIZE:
-                self._prefixes.clear()
-            found = self._prefixes[key] = self._prefix(key)
-        return found
-
     def _prefix(self, key: str) -> tuple[bool, str]:
+        """`prefixes` of one key, from the sorted keys."""
         keys = self._keys
         i = bisect.bisect_left(keys, key)
         exact = i < len(keys) and keys[i] == key
@@ -187,6 +175,20 @@ class Gazetteer:
         return None if index is None else self.place(index)
 
 
+class _Memo(dict):
+    """A dict that fills itself from ``compute`` (at most `_MEMO_SIZE` answers, then afresh)."""
+
+    def __init__(self, compute) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key):
+        if len(self) >= _MEMO_SIZE:
+            self.clear()
+        value = self[key] = self._compute(key)
+        return value
+
+
 def _array(typecode: str, data: bytes) -> array.array:
     values = array.array(typecode)
     values.frombytes(data)
@@ -197,7 +199,7 @@ def _key(name: str) -> str:
     return " ".join(name.replace("’", "'").split()).casefold()
 
 
-#: How many answers `Gazetteer.prefix` and `Gazetteer.lookup` remember before starting afresh.
+#: How many answers `Gazetteer.prefixes` and `Gazetteer.lookup` remember before starting afresh.
 _MEMO_SIZE = 100_000
 #: `_key` of the names asked over and over (mentions, the names resolution compares).
 _cached_key = functools.lru_cache(maxsize=1 << 14)(_key)

@@ -481,7 +481,7 @@ def _longest_name(
         else:
             key = text[start:end].replace("’", "'").casefold()
             then = text[end : end + 1].replace("’", "'")
-        known, following = gazetteer.prefix(key)
+        known, following = gazetteer.prefixes[key]
         if known and (text[word_start].isupper() or text[word_start:end].isdigit()):
             spelled.append(j)
         if not "" < following <= then or j == last or text[end : tokens[j + 1][0]] not in _JOINERS:

@@ -57,11 +57,11 @@ def test_aliases_and_demonyms(gazetteer):
         ("qqxzzy", False, False, "nothing"),
     ],
 )
-def test_prefix_tells_names_and_where_they_go_on(gazetteer, key, known, goes_on_with_a_space, why):
-    found, following = gazetteer.prefix(key)
+def test_prefixes_tell_names_and_where_they_go_on(gazetteer, key, known, goes_on_with_a_space, why):
+    found, following = gazetteer.prefixes[key]
     assert found is known, why
     assert ("" < following <= " ") is goes_on_with_a_space, why
-    assert gazetteer.prefix(key) == (found, following)  # remembered
+    assert key in gazetteer.prefixes  # remembered
 
 
 def test_neighbours_from_geonames(gazetteer):
