@@ -66,7 +66,8 @@ class Gazetteer:
 
     The index is columnar (sorted keys, offset arrays, one array per field) so a warm
     start is a few big reads instead of building 700,000 dict entries; `Place` objects
-    are made on demand.
+    are made on demand, and the answers the recogniser asks for again and again
+    (`prefixes`, `lookup`) are remembered as they come instead of indexed up front.
     """
 
     def __init__(self, index: dict) -> None:
