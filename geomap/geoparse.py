@@ -11,19 +11,28 @@ about — then the largest.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
+from operator import itemgetter
 
 from geomap.articles import Article, sentence_spans
 from geomap.gazetteer import CURATED, Gazetteer, Place, default_gazetteer
 
 ROLES = ("literal", "associative", "adjectival")
 
-_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+")
+# An abbreviation ("U.S.") or a word. Written as one leading character class (the same
+# tokens as "(?:[A-Z]\.){2,}|[^\W_]+") so the regex engine skips to word characters.
+_TOKEN = re.compile(r"[^\W_](?:(?<=[A-Z])\.(?:[A-Z]\.)+|[^\W_]*)")
+_JOIN_MARKS = {"'", "’", "-"}
+_JOINED_AFTER = re.compile(r"['’-][^\W_]")
+_POSSESSIVE = re.compile(r"['’]s\b")
+_JOINED_BEFORE = re.compile(r"[^\W_]['’-]$")
 _JOINERS = {" ", "-", "'", "’", ". "}
 _CONNECTORS = {
     "of",
@@ -387,12 +396,20 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
     """Find and resolve the toponyms of one article (a pure function of its inputs)."""
     gazetteer = gazetteer or default_gazetteer()
     sentences = sentence_spans(article.text)
+    starts = [s for s, _ in sentences]
     matches = find_toponyms(article.text, gazetteer, sentences)
     # Two passes: the unambiguous places give a first context; then every resolved
     # place (but the mention's own reading) votes, so "Atlanta … Georgia" means the state,
     # and the first readings are the neighbours that pull a small town to its area.
+    # In the first pass the mentions of one name (same text, role and kind) have the same
+    # candidates and context: each name is resolved once.
+    names = [(match.text, match.role, match.demonym) for match in matches]
     first = _context_countries(matches)
-    resolved = [_resolve(match, first, gazetteer)[0] for match in matches]
+    readings: dict[tuple, Place] = {}
+    for name, match in zip(names, matches, strict=True):
+        if name not in readings:
+            readings[name] = _resolve(match, first, gazetteer)[0]
+    resolved = [readings[name] for name in names]
     votes = Counter(
         p.country for p, m in zip(resolved, matches, strict=True) if p.country and not m.demonym
     )
@@ -408,9 +425,11 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
             neighbours=_neighbours(matches, resolved, k),
             within=_qualifier(article.text, matches, resolved, k),
         )
-        s_start, s_end = next(
-            ((s, e) for s, e in sentences if s <= match.start < e), (match.start, match.end)
-        )
+        i = bisect.bisect_right(starts, match.start) - 1  # the sentence holding the mention
+        if i >= 0 and match.start < sentences[i][1]:
+            s_start, s_end = sentences[i]
+        else:
+            s_start, s_end = match.start, match.end
         mentions.append(
             Mention(
                 article_id=article.id,
@@ -435,16 +454,20 @@ def find_toponyms(
 
     ``sentences`` are the text's `sentence_spans` when the caller has them already.
     """
-    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    tokens = list(map(re.Match.span, _TOKEN.finditer(text)))
     sentence_starts = {s for s, _ in sentences or sentence_spans(text)}
+    folded = text.replace("’", "'").casefold()
+    # Names start at a capitalised word: visit only those (found without a Python loop).
+    capitalised = map(str.isupper, map(text.__getitem__, map(itemgetter(0), tokens)))
     matches: list[_Match] = []
-    i = 0
-    while i < len(tokens):
-        found = _longest_name(text, tokens, i, gazetteer)
-        if found is None:
-            i += 1
+    i = 0  # the first token after the last name found
+    for first in compress(range(len(tokens)), capitalised):
+        if first < i:
             continue
-        first, (j, key, kind) = i, found
+        found = _longest_name(text, tokens, first, gazetteer, folded)
+        if found is None:
+            continue
+        j, key, kind = found
         start, end = tokens[first][0], tokens[j][1]
         i = j + 1
         if kind == "blocked":
@@ -462,28 +485,43 @@ def find_toponyms(
     return matches
 
 
-def _longest_name(text: str, tokens: list[tuple[int, int]], i: int, gazetteer: Gazetteer):
-    """The longest capitalised name starting at token ``i``: (last token, key, kind) or None."""
-    first = text[tokens[i][0] : tokens[i][1]]
-    if not first[0].isupper():
+def _longest_name(
+    text: str, tokens: list[tuple[int, int]], i: int, gazetteer: Gazetteer, folded: str = ""
+):
+    """The longest capitalised name starting at token ``i``: (last token, key, kind) or None.
+
+    ``folded`` is ``text`` with case and apostrophes folded (`gazetteer._key`), when the caller
+    has it; it is used only if folding kept every character's place.
+    """
+    start = tokens[i][0]
+    if not text[start].isupper():
         return None
-    last = i
-    while (
-        last + 1 < len(tokens)
-        and last + 1 - i < gazetteer.max_name_words
-        and text[tokens[last][1] : tokens[last + 1][0]] in _JOINERS
-    ):
-        last += 1
-    for j in range(last, i - 1, -1):
-        word = text[tokens[j][0] : tokens[j][1]]
-        if not (word[0].isupper() or word.isdigit()):
-            continue
-        key = text[tokens[i][0] : tokens[j][1]]
+    if len(folded) != len(text):
+        folded = ""
+    # Grow the window over joined words while a name, demonym or not-place may go on with
+    # the next character; check, longest first, the windows that spell one and end with a
+    # capitalised word or a number.
+    spelled = []
+    last = min(len(tokens), i + gazetteer.max_name_words) - 1
+    for j in range(i, last + 1):
+        word_start, end = tokens[j]
+        if folded:
+            key, then = folded[start:end], folded[end : end + 1]
+        else:
+            key = text[start:end].replace("’", "'").casefold()
+            then = text[end : end + 1].replace("’", "'")
+        known, following = gazetteer.prefixes[key]
+        if known and (text[word_start].isupper() or text[word_start:end].isdigit()):
+            spelled.append(j)
+        if not "" < following <= then or j == last or text[end : tokens[j + 1][0]] not in _JOINERS:
+            break
+    for j in reversed(spelled):
+        key = text[start : tokens[j][1]]
         if " ".join(key.split()).casefold() in gazetteer.not_places:
             return j, key, "blocked"
         if gazetteer.demonym(key) is not None:
             return j, key, "demonym"
-        if gazetteer.has_name(key) and _whole_words(text, tokens[i][0], tokens[j][1]):
+        if gazetteer.has_name(key) and _whole_words(text, start, tokens[j][1]):
             return j, key, "place"
     return None
 
@@ -491,9 +529,14 @@ def _longest_name(text: str, tokens: list[tuple[int, int]], i: int, gazetteer: G
 def _whole_words(text: str, start: int, end: int) -> bool:
     """False for a match that is part of a longer word ("Jama" in "Jama'at", "al-Islam")."""
     before, after = text[max(0, start - 2) : start], text[end : end + 2]
-    if re.match(r"['’-][^\W_]", after) and not re.match(r"['’]s\b", text[end : end + 3]):
+    # The patterns need an apostrophe or hyphen next to the match: test for one first.
+    if (
+        after[:1] in _JOIN_MARKS
+        and _JOINED_AFTER.match(after)
+        and not _POSSESSIVE.match(text[end : end + 3])
+    ):
         return False
-    return not re.search(r"[^\W_]['’-]$", before)
+    return before[-1:] not in _JOIN_MARKS or not _JOINED_BEFORE.search(before)
 
 
 def _role(text: str, tokens, i: int, j: int, best: Place) -> str | None:
