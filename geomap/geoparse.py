@@ -351,6 +351,8 @@ CONTEXT_BONUS = 2.0
 NEAR_BONUS = 2.0
 NEAR_KM = 300.0
 REGION_KM = 500.0
+#: A lower bound of the km in one degree of latitude (`_km` uses a 6,371 km sphere: 111.19).
+KM_PER_DEGREE = 111.1
 WITHIN_BONUS = 4.0
 WITHIN_KM = 1000.0
 _POINT_KINDS = ("city", "facility", "region")
@@ -634,7 +636,7 @@ def _neighbours(matches: list[_Match], readings: list[Place], k: int) -> list[Pl
     towns is meant; nor does another mention of the same name.
     """
     name = matches[k].text.casefold()
-    return [
+    points = (
         place
         for m, place in zip(matches, readings, strict=True)
         if not m.demonym
@@ -642,7 +644,8 @@ def _neighbours(matches: list[_Match], readings: list[Place], k: int) -> list[Pl
         and place.kind in _POINT_KINDS
         and m.text.casefold() != name
         and len(m.candidates) < _VAGUE_NAME_CANDIDATES
-    ]
+    )
+    return list(dict.fromkeys(points))  # each place once, however often it is named
 
 
 def _qualifier(text: str, matches: list[_Match], readings: list[Place], k: int) -> Place | None:
@@ -706,8 +709,14 @@ def _resolve(
             scale = REGION_KM if place.kind == "region" else NEAR_KM
             # A region is near the places within its own size, about REGION_KM.
             near = max(
-                1 - _km(place, other) / (REGION_KM if other.kind == "region" else scale)
-                for other in neighbours
+                (
+                    1 - _km(place, other) / limit
+                    for other in neighbours
+                    # 1° of latitude is at least 111 km: most neighbours are ruled out here.
+                    if KM_PER_DEGREE * abs(other.lat - place.lat)
+                    < (limit := REGION_KM if other.kind == "region" else scale)
+                ),
+                default=0.0,
             )
             if near > 0:
                 value += NEAR_BONUS * near
@@ -733,9 +742,10 @@ def _resolve(
             value += CURATED_BONUS
         return value + bonuses(place)[0]
 
-    ranked = sorted(candidates, key=score, reverse=True)
+    scores = {id(place): score(place) for place in candidates}
+    ranked = sorted(candidates, key=lambda place: scores[id(place)], reverse=True)
     best = ranked[0]
-    margin = score(best) - score(ranked[1]) if len(ranked) > 1 else 5.0
+    margin = scores[id(best)] - scores[id(ranked[1])] if len(ranked) > 1 else 5.0
     confidence = round(1 / (1 + math.exp(-margin)), 3)
     if best.source == CURATED:
         why = "curated place"
