@@ -18,6 +18,7 @@ import re
 import sys
 import warnings
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +74,8 @@ class Gazetteer:
 
     The index is columnar (sorted keys, offset arrays, one array per field) so a warm
     start is a few big reads instead of building 700,000 dict entries; `Place` objects
-    are made on demand.
+    are made on demand, and the answers the recogniser asks for again and again
+    (`prefixes`, `lookup`) are remembered as they come instead of indexed up front.
     """
 
     def __init__(self, index: dict) -> None:
@@ -96,6 +98,22 @@ class Gazetteer:
         self.not_places: frozenset[str] = frozenset(index["not_places"])
         self.max_name_words: int = index["max_name_words"]
         self._made: dict[int, Place] = {}
+        # The few demonyms and not-places, and the least character following each of their
+        # beginnings, for `prefixes`.
+        self._others = {*self._demonyms, *self.not_places}
+        self._other_following: dict[str, str] = {}
+        for other in self._others:
+            for n in range(1, len(other)):
+                known = self._other_following.get(other[:n])
+                if known is None or other[n] < known:
+                    self._other_following[other[:n]] = other[n]
+        #: For a key normalised by `_key`: whether it is a name, a demonym or a not-place, and
+        #: the least character that follows it in a longer one ("" when none begins with it).
+        #: The recogniser grows a window word by word and stops when no name goes on with the
+        #: next joiner; a mapping that computes and remembers its answers (news repeats its
+        #: capitalised words), so a known key costs one dict lookup.
+        self.prefixes: Mapping[str, tuple[bool, str]] = _Memo(self._prefix)
+        self._looked_up: Mapping[str, tuple[Place, ...]] = _Memo(self._places)
 
     def __len__(self) -> int:
         return len(self._names)
@@ -132,11 +150,15 @@ class Gazetteer:
 
     def lookup(self, name: str) -> list[Place]:
         """All places called ``name`` (any case), largest population first."""
-        found = [self.place(i) for i in self._find(_key(name))]
-        return sorted(found, key=lambda p: -p.population)
+        return list(self._looked_up[_cached_key(name)])
 
     def has_name(self, name: str) -> bool:
-        return bool(self._find(_key(name)))
+        return bool(self._looked_up[_cached_key(name)])
+
+    def _places(self, key: str) -> tuple[Place, ...]:
+        """`lookup` of a normalised name (remembered in ``_looked_up``)."""
+        places = [self.place(i) for i in self._find(key)]
+        return tuple(sorted(places, key=lambda p: -p.population))
 
     def _find(self, key: str) -> memoryview | tuple:
         i = bisect.bisect_left(self._keys, key)
@@ -144,19 +166,44 @@ class Gazetteer:
             return self._targets[self._offsets[i] : self._offsets[i + 1]]
         return ()
 
+    def _prefix(self, key: str) -> tuple[bool, str]:
+        """`prefixes` of one key, from the sorted keys."""
+        keys = self._keys
+        i = bisect.bisect_left(keys, key)
+        exact = i < len(keys) and keys[i] == key
+        i += exact
+        # The keys that begin with ``key`` follow it in order, sorted by their next character.
+        following = keys[i][len(key)] if i < len(keys) and keys[i].startswith(key) else ""
+        nexts = [c for c in (following, self._other_following.get(key, "")) if c]
+        return exact or key in self._others, min(nexts, default="")
+
     def is_primary_name(self, place: Place, name: str) -> bool:
         """True when ``name`` is the place's own name rather than an alternate."""
-        return _key(place.name) == _key(name)
+        return _cached_key(place.name) == _cached_key(name)
 
     def demonym(self, word: str) -> Place | None:
         """The country or region a demonym names ("French" → France), or None."""
-        index = self._demonyms.get(_key(word))
+        index = self._demonyms.get(_cached_key(word))
         return None if index is None else self.place(index)
 
     def country(self, code: str) -> Place | None:
         """The country with ISO alpha-2 ``code``, or None."""
         index = self._countries.get(code.upper())
         return None if index is None else self.place(index)
+
+
+class _Memo(dict):
+    """A dict that fills itself from ``compute`` (at most `_MEMO_SIZE` answers, then afresh)."""
+
+    def __init__(self, compute) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key):
+        if len(self) >= _MEMO_SIZE:
+            self.clear()
+        value = self[key] = self._compute(key)
+        return value
 
 
 def _array(typecode: str, data: bytes) -> array.array:
@@ -167,6 +214,12 @@ def _array(typecode: str, data: bytes) -> array.array:
 
 def _key(name: str) -> str:
     return " ".join(name.replace("’", "'").split()).casefold()
+
+
+#: How many answers `Gazetteer.prefixes` and `Gazetteer.lookup` remember before starting afresh.
+_MEMO_SIZE = 100_000
+#: `_key` of the names asked over and over (mentions, the names resolution compares).
+_cached_key = functools.lru_cache(maxsize=1 << 14)(_key)
 
 
 def cache_dir() -> Path:

@@ -15,6 +15,7 @@ the largest.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import math
@@ -22,6 +23,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
+from operator import itemgetter
 from typing import NamedTuple
 
 from geomap import recognise
@@ -30,7 +33,13 @@ from geomap.gazetteer import CURATED, Gazetteer, Place, default_gazetteer
 
 ROLES = ("literal", "associative", "adjectival", "embedded")
 
-_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+")
+# An abbreviation ("U.S.") or a word. Written as one leading character class (the same
+# tokens as "(?:[A-Z]\.){2,}|[^\W_]+") so the regex engine skips to word characters.
+_TOKEN = re.compile(r"[^\W_](?:(?<=[A-Z])\.(?:[A-Z]\.)+|[^\W_]*)")
+_JOIN_MARKS = {"'", "’", "-"}
+_JOINED_AFTER = re.compile(r"['’][^\W_]|-[^\W_a-z]")
+_POSSESSIVE = re.compile(r"['’]s\b")
+_JOINED_BEFORE = re.compile(r"([^\W_]+)(['’-])$")
 _JOINERS = {" ", "-", "'", "’", ". "}
 _CONNECTORS = {
     "of",
@@ -349,6 +358,8 @@ CONTEXT_BONUS = 2.0
 NEAR_BONUS = 2.0
 NEAR_KM = 300.0
 REGION_KM = 500.0
+#: A lower bound of the km in one degree of latitude (`_km` uses a 6,371 km sphere: 111.19).
+KM_PER_DEGREE = 111.1
 WITHIN_BONUS = 4.0
 WITHIN_KM = 1000.0
 _POINT_KINDS = ("city", "facility", "region")
@@ -396,12 +407,20 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
     """Find and resolve the toponyms of one article (a pure function of its inputs)."""
     gazetteer = gazetteer or default_gazetteer()
     sentences = sentence_spans(article.text)
+    starts = [s for s, _ in sentences]
     matches = find_toponyms(article.text, gazetteer, sentences)
     # Two passes: the unambiguous places give a first context; then every resolved
     # place (but the mention's own reading) votes, so "Atlanta … Georgia" means the state,
     # and the first readings are the neighbours that pull a small town to its area.
+    # In the first pass the mentions of one name (same text, role and kind) have the same
+    # candidates and context: each name is resolved once.
+    names = [(match.text, match.role, match.demonym) for match in matches]
     first = _context_countries(matches)
-    resolved = [_resolve(match, first, gazetteer)[0] for match in matches]
+    readings: dict[tuple, Place] = {}
+    for name, match in zip(names, matches, strict=True):
+        if name not in readings:
+            readings[name] = _resolve(match, first, gazetteer)[0]
+    resolved = [readings[name] for name in names]
     votes = Counter(
         p.country for p, m in zip(resolved, matches, strict=True) if p.country and not m.demonym
     )
@@ -417,9 +436,11 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
             neighbours=_neighbours(matches, resolved, k),
             within=_qualifier(article.text, matches, resolved, k),
         )
-        s_start, s_end = next(
-            ((s, e) for s, e in sentences if s <= match.start < e), (match.start, match.end)
-        )
+        i = bisect.bisect_right(starts, match.start) - 1  # the sentence holding the mention
+        if i >= 0 and match.start < sentences[i][1]:
+            s_start, s_end = sentences[i]
+        else:
+            s_start, s_end = match.start, match.end
         mentions.append(
             Mention(
                 article_id=article.id,
@@ -458,18 +479,22 @@ def candidates(
     text: str, gazetteer: Gazetteer, sentences: list[tuple[int, int]] | None = None
 ) -> list[tuple[_Match, list[float]]]:
     """Every gazetteer match in ``text`` with its `recognise.FEATURES` values."""
-    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    tokens = list(map(re.Match.span, _TOKEN.finditer(text)))
     sentence_starts = {s for s, _ in sentences or sentence_spans(text)}
+    folded = text.replace("’", "'").casefold()
+    # Names start at a capitalised word: visit only those (found without a Python loop).
+    capitalised = map(str.isupper, map(text.__getitem__, map(itemgetter(0), tokens)))
     found: list[tuple[_Match, int, int, list[float]]] = []
     surnames: set[str] = set()
     names: Counter[str] = Counter()
-    i = free = 0  # free: the first token no match has taken
-    while i < len(tokens):
-        longest = _longest_name(text, tokens, i, gazetteer)
-        if longest is None:
-            i += 1
+    i = free = 0  # i: the first token after the last name found; free: the first no match took
+    for first in compress(range(len(tokens)), capitalised):
+        if first < i:
             continue
-        first, (j, key, kind) = i, longest
+        longest = _longest_name(text, tokens, first, gazetteer, folded)
+        if longest is None:
+            continue
+        j, key, kind = longest
         start, end = tokens[first][0], tokens[j][1]
         i = j + 1
         if kind == "blocked":
@@ -602,7 +627,7 @@ def _features(
     values[_AFTER_TITLE] = float(prev_plain.rstrip(".") in recognise.TITLES)
     values[_ADJECTIVAL] = float(match.role == "adjectival")
     values[_ASSOCIATIVE] = float(match.role == "associative")
-    values[_POSSESSIVE] = float(text.startswith(("'s", "’s"), match.end))
+    values[_POSSESSIVE_F] = float(text.startswith(("'s", "’s"), match.end))
     if not match.demonym:
         plausible = facts.plausible_inside and not (sentence_start and _small_one_word(name, facts))
         values[_WEAK] = float(not plausible)
@@ -690,7 +715,7 @@ _F = {name: k for k, name in enumerate(recognise.FEATURES)}
     _SPEECH,
     _ADJECTIVAL,
     _ASSOCIATIVE,
-    _POSSESSIVE,
+    _POSSESSIVE_F,
     _WEAK,
     _AFTER_NAME_LARGE,
     _BEFORE_MEDIA,
@@ -743,28 +768,43 @@ _HEADS_BEFORE_OF = (
 )
 
 
-def _longest_name(text: str, tokens: list[tuple[int, int]], i: int, gazetteer: Gazetteer):
-    """The longest capitalised name starting at token ``i``: (last token, key, kind) or None."""
-    first = text[tokens[i][0] : tokens[i][1]]
-    if not first[0].isupper():
+def _longest_name(
+    text: str, tokens: list[tuple[int, int]], i: int, gazetteer: Gazetteer, folded: str = ""
+):
+    """The longest capitalised name starting at token ``i``: (last token, key, kind) or None.
+
+    ``folded`` is ``text`` with case and apostrophes folded (`gazetteer._key`), when the caller
+    has it; it is used only if folding kept every character's place.
+    """
+    start = tokens[i][0]
+    if not text[start].isupper():
         return None
-    last = i
-    while (
-        last + 1 < len(tokens)
-        and last + 1 - i < gazetteer.max_name_words
-        and text[tokens[last][1] : tokens[last + 1][0]] in _JOINERS
-    ):
-        last += 1
-    for j in range(last, i - 1, -1):
-        word = text[tokens[j][0] : tokens[j][1]]
-        if not (word[0].isupper() or word.isdigit()):
-            continue
-        key = text[tokens[i][0] : tokens[j][1]]
+    if len(folded) != len(text):
+        folded = ""
+    # Grow the window over joined words while a name, demonym or not-place may go on with
+    # the next character; check, longest first, the windows that spell one and end with a
+    # capitalised word or a number.
+    spelled = []
+    last = min(len(tokens), i + gazetteer.max_name_words) - 1
+    for j in range(i, last + 1):
+        word_start, end = tokens[j]
+        if folded:
+            key, then = folded[start:end], folded[end : end + 1]
+        else:
+            key = text[start:end].replace("’", "'").casefold()
+            then = text[end : end + 1].replace("’", "'")
+        known, following = gazetteer.prefixes[key]
+        if known and (text[word_start].isupper() or text[word_start:end].isdigit()):
+            spelled.append(j)
+        if not "" < following <= then or j == last or text[end : tokens[j + 1][0]] not in _JOINERS:
+            break
+    for j in reversed(spelled):
+        key = text[start : tokens[j][1]]
         if " ".join(key.split()).casefold() in gazetteer.not_places:
             return j, key, "blocked"
         if gazetteer.demonym(key) is not None:
             return j, key, "demonym"
-        if gazetteer.has_name(key) and _whole_words(text, tokens[i][0], tokens[j][1]):
+        if gazetteer.has_name(key) and _whole_words(text, start, tokens[j][1]):
             return j, key, "place"
     return None
 
@@ -776,9 +816,16 @@ def _whole_words(text: str, start: int, end: int) -> bool:
     "U.S.-led" and "anti-Russian" keep their place names; "Diaz-Balart" does not.
     """
     after = text[end : end + 2]
-    if re.match(r"['’][^\W_]|-[^\W_a-z]", after) and not re.match(r"['’]s\b", text[end : end + 3]):
+    # The patterns need an apostrophe or hyphen next to the match: test for one first.
+    if (
+        after[:1] in _JOIN_MARKS
+        and _JOINED_AFTER.match(after)
+        and not _POSSESSIVE.match(text[end : end + 3])
+    ):
         return False  # "Jama'at", "Gilgit-Baltistan"
-    joined = re.search(r"([^\W_]+)(['’-])$", text[max(0, start - 12) : start])
+    if text[start - 1 : start] not in _JOIN_MARKS:
+        return True
+    joined = _JOINED_BEFORE.search(text[max(0, start - 12) : start])
     return joined is None or (joined[2] == "-" and joined[1] in _HYPHEN_PREFIXES)
 
 
@@ -878,7 +925,7 @@ def _neighbours(matches: list[_Match], readings: list[Place], k: int) -> list[Pl
     towns is meant; nor does another mention of the same name.
     """
     name = matches[k].text.casefold()
-    return [
+    points = (
         place
         for m, place in zip(matches, readings, strict=True)
         if not m.demonym
@@ -886,7 +933,8 @@ def _neighbours(matches: list[_Match], readings: list[Place], k: int) -> list[Pl
         and place.kind in _POINT_KINDS
         and m.text.casefold() != name
         and len(m.candidates) < _VAGUE_NAME_CANDIDATES
-    ]
+    )
+    return list(dict.fromkeys(points))  # each place once, however often it is named
 
 
 def _qualifier(text: str, matches: list[_Match], readings: list[Place], k: int) -> Place | None:
@@ -950,8 +998,14 @@ def _resolve(
             scale = REGION_KM if place.kind == "region" else NEAR_KM
             # A region is near the places within its own size, about REGION_KM.
             near = max(
-                1 - _km(place, other) / (REGION_KM if other.kind == "region" else scale)
-                for other in neighbours
+                (
+                    1 - _km(place, other) / limit
+                    for other in neighbours
+                    # 1° of latitude is at least 111 km: most neighbours are ruled out here.
+                    if KM_PER_DEGREE * abs(other.lat - place.lat)
+                    < (limit := REGION_KM if other.kind == "region" else scale)
+                ),
+                default=0.0,
             )
             if near > 0:
                 value += NEAR_BONUS * near
@@ -977,9 +1031,10 @@ def _resolve(
             value += CURATED_BONUS
         return value + bonuses(place)[0]
 
-    ranked = sorted(candidates, key=score, reverse=True)
+    scores = {id(place): score(place) for place in candidates}
+    ranked = sorted(candidates, key=lambda place: scores[id(place)], reverse=True)
     best = ranked[0]
-    margin = score(best) - score(ranked[1]) if len(ranked) > 1 else 5.0
+    margin = scores[id(best)] - scores[id(ranked[1])] if len(ranked) > 1 else 5.0
     confidence = round(1 / (1 + math.exp(-margin)), 3)
     if best.source == CURATED:
         why = "curated place"

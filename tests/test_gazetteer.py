@@ -46,6 +46,24 @@ def test_aliases_and_demonyms(gazetteer):
     assert "thursday" in gazetteer.not_places
 
 
+@pytest.mark.parametrize(
+    ("key", "known", "goes_on_with_a_space", "why"),
+    [
+        ("new york", True, True, "a name, and the start of 'new york city'"),
+        ("niamey", True, False, "a name no longer name begins with (then a space)"),
+        ("french", True, True, "a demonym, and the start of 'french polynesia'"),
+        ("thursday", True, True, "a not-place, and the start of 'thursday island'"),
+        ("united", False, True, "only the start of names: 'united states'"),
+        ("qqxzzy", False, False, "nothing"),
+    ],
+)
+def test_prefixes_tell_names_and_where_they_go_on(gazetteer, key, known, goes_on_with_a_space, why):
+    found, following = gazetteer.prefixes[key]
+    assert found is known, why
+    assert ("" < following <= " ") is goes_on_with_a_space, why
+    assert key in gazetteer.prefixes  # remembered
+
+
 def test_neighbours_from_geonames(gazetteer):
     assert {"ML", "BF", "NG", "TD"} <= set(gazetteer.neighbours["NE"])
 

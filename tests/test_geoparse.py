@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from geomap.articles import Article
-from geomap.geoparse import geoparse
+from geomap.geoparse import _TOKEN, geoparse
 
 
 def parse(text, gazetteer):
@@ -178,6 +178,23 @@ CASES = [
 @pytest.mark.parametrize(("text", "expected", "why"), CASES, ids=[c[2] for c in CASES])
 def test_recognition_and_resolution(gazetteer, text, expected, why):
     assert found(text, gazetteer) == expected, why
+
+
+TOKEN_CASES = [
+    ("U.S.-led forces", ["U.S.", "led", "forces"], "an abbreviation, then a hyphen"),
+    ("U.S.A", ["U.S.", "A"], "an abbreviation needs the dot after each letter"),
+    ("A.B", ["A", "B"], "one dotted letter is no abbreviation"),
+    ("St. Louis", ["St", "Louis"], "a dotted word is a word"),
+    ("e.g. N.Y.C.", ["e", "g", "N.Y.C."], "only capitals make abbreviations"),
+    ("snake_case", ["snake", "case"], "underscores split words"),
+    ("Île-de-France", ["Île", "de", "France"], "accented capitals and hyphens"),
+    ("Jama’at 2023", ["Jama", "at", "2023"], "apostrophes split words; numbers are words"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "why"), TOKEN_CASES, ids=[c[2] for c in TOKEN_CASES])
+def test_tokens(text, expected, why):
+    assert _TOKEN.findall(text) == expected, why
 
 
 def test_country_context_resolves_ambiguous_names(gazetteer):
