@@ -508,7 +508,11 @@ def candidates(
             j += 1  # "Washington, D.C.": one name
             end = tokens[j][1]
             i = free = j + 1
-        head = None if kind == "demonym" else _head_after(text, tokens, j)
+        head = (
+            _head_after(text, tokens, j)
+            if kind != "demonym" and j + 1 < len(tokens) and text[tokens[j + 1][0]].isupper()
+            else None
+        )
         if kind == "demonym":
             role = "literal" if places[0].kind == "region" else "adjectival"
         elif head is not None:
@@ -593,9 +597,22 @@ def _features(
     """The `recognise.FEATURES` of the match over tokens i..j (article-level ones left 0)."""
     name, start = match.text, match.start
     values = list(facts.values)
-    prev_word = _word(text, tokens, i - 1) if _joined(text, tokens, i - 1, i) else ""
-    next_word = _word(text, tokens, j + 1) if _joined(text, tokens, j, j + 1) else ""
-    prev_plain = _word(text, tokens, i - 1).casefold() if i > 0 else ""
+    # The words either side, once: "" past the text; prev_word/next_word only when
+    # joined to the name by one space.
+    if i > 0:
+        prev_start, prev_end = tokens[i - 1]
+        prev_any = text[prev_start:prev_end]
+        prev_plain = prev_any.casefold()
+        prev_word = prev_any if text[prev_end:start] == " " else ""
+    else:
+        prev_plain = prev_word = ""
+    if j + 1 < len(tokens):
+        next_start, next_end = tokens[j + 1]
+        gap_after = text[match.end : next_start]
+        following_any = text[next_start:next_end]
+        next_word = following_any if gap_after == " " else ""
+    else:
+        gap_after = following_any = next_word = ""
     after_name = bool(
         prev_word
         and prev_word[0].isupper()
@@ -611,9 +628,8 @@ def _features(
     if prev_word in _NAME_PARTICLES and _joined(text, tokens, i - 2, i - 1):
         before = _word(text, tokens, i - 2)
         values[_AFTER_PARTICLE] = before[0].isupper() and before.casefold() not in _FUNCTION_WORDS
-    following = _word(text, tokens, j + 1).casefold()
     if prev_plain in recognise.SPEECH_VERBS or (
-        following in recognise.SPEECH_VERBS and "." not in text[tokens[j][1] : tokens[j + 1][0]]
+        following_any.casefold() in recognise.SPEECH_VERBS and "." not in gap_after
     ):
         values[_SPEECH] = 1.0
     sentence_start = start in sentence_starts
