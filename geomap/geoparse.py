@@ -1035,14 +1035,18 @@ def _resolve(
 
     spelled_out = _ABBREVIATION.sub(lambda m: _ABBREVIATIONS[m[1].casefold()] + " ", match.text)
 
+    # "EU", "US": capitals spell an abbreviation, not the town "Eu" or the village "Us".
+    abbreviation = match.text.isupper() and len(match.text) > 1
+
     def score(place: Place) -> float:
         value = math.log10(place.population + 10)
-        if gazetteer.is_primary_name(place, match.text) or (
+        own_name = gazetteer.is_primary_name(place, match.text) or (
             spelled_out != match.text and gazetteer.is_primary_name(place, spelled_out)
-        ):
+        )
+        if own_name and not (abbreviation and place.name != match.text):
             value += 2
-        elif match.text.isupper() and place.kind != "country":
-            value -= 3  # "US" is an abbreviation, not the French village "Us"
+        elif abbreviation and place.kind != "country" and (own_name or place.kind == "city"):
+            value -= 3
         if place.source == CURATED:
             value += CURATED_BONUS
         return value + bonuses(place)[0]

@@ -45,6 +45,11 @@ CASES = [
         "a modal verb after a capital",
     ),
     (
+        "Officials in Brussels said the EU would send trainers.",
+        {"Brussels": ("Brussels", "BE", "literal"), "EU": ("Europe", None, "literal")},
+        "capitals spell an abbreviation, not the French town Eu",
+    ),
+    (
         "Protesters marched in Paris on Sunday.",
         {"Paris": ("Paris", "FR", "literal")},
         "the same capital as a location",
