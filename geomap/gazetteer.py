@@ -259,19 +259,20 @@ def load_gazetteer(*, cache: Path | None = None, use_cache: bool = True) -> Gaze
     log.info("compiling the gazetteer index from GeoNames (first run only, about 20 s)")
     index = compile_index(version)
     if use_cache:
-        _write_cache(path, index)
+        write_cache(path, index, "gazetteer")
     return Gazetteer(index)
 
 
-def _write_cache(path: Path, index: dict) -> None:
+def write_cache(path: Path, value: object, what: str) -> None:
+    """Marshal ``value`` to ``path`` atomically; a warning, not an error, when it cannot."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(marshal.dumps(index))
+        tmp.write_bytes(marshal.dumps(value))
         tmp.replace(path)
     except OSError as err:
         warnings.warn(
-            f"cannot write the gazetteer cache to {path} ({err}); set GEOMAP_CACHE_DIR to a "
+            f"cannot write the {what} cache to {path} ({err}); set GEOMAP_CACHE_DIR to a "
             "writable folder for fast starts",
             GeomapWarning,
             stacklevel=3,

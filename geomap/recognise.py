@@ -12,13 +12,19 @@ how common a word is as a first name or surname from ``data/person_names.csv``.
 
 from __future__ import annotations
 
+import array
+import bisect
+import csv
 import functools
 import json
+import marshal
 import math
 import operator
 from collections.abc import Sequence
+from importlib import metadata
 
-from geomap.datafiles import data_file, read_csv
+from geomap.datafiles import data_file
+from geomap.gazetteer import cache_dir, write_cache
 
 #: The features, in the order of the model's weights.
 FEATURES = (
@@ -146,33 +152,59 @@ _QUOTES = frozenset("\"“‘'(\n")
 
 
 @functools.cache
-def _frequencies() -> dict[str, float]:
+def _frequencies() -> tuple[list[str], array.array]:
+    """English words, sorted, and their Zipf frequencies, from ``wordfreq``.
+
+    Importing wordfreq and building its table take ~0.4 s, more than geoparsing a
+    hundred articles, and every process that geoparses paid it (each rebuild, each pool
+    worker). So the table is kept in geomap's cache folder, keyed by wordfreq's version,
+    and loads in a few milliseconds; a lookup is a bisection.
+    """
+    path = cache_dir() / f"wordfreq-{metadata.version('wordfreq')}.marshal"
+    try:
+        words, values = marshal.loads(path.read_bytes())
+        return words.split("\n"), array.array("d", values)
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
     import wordfreq
 
-    return wordfreq.get_frequency_dict("en")
+    table = sorted(
+        (word, math.log10(freq * 1e9))
+        for word, freq in wordfreq.get_frequency_dict("en").items()
+        if freq > 0 and "\n" not in word
+    )
+    words, values = [w for w, _ in table], array.array("d", [z for _, z in table])
+    write_cache(path, ("\n".join(words), values.tobytes()), "word frequency")
+    return words, values
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def word_frequency(word: str) -> float:
     """Zipf frequency (log10 per billion words, 0 for unknown) of ``word`` in English."""
-    freq = _frequencies().get(word.casefold(), 0.0)
-    return math.log10(freq * 1e9) if freq > 0 else 0.0
+    key = word.casefold()
+    words, values = _frequencies()
+    i = bisect.bisect_left(words, key)
+    return values[i] if i < len(words) and words[i] == key else 0.0
 
 
 @functools.cache
-def _person_names() -> dict[str, tuple[float, float]]:
-    return {
-        row["name"]: (_share(row["first"]), _share(row["last"]))
-        for row in read_csv("person_names.csv")
-    }
+def _person_names() -> dict[str, tuple[str, str]]:
+    """Name → (first-name share, surname share) as written; turned into numbers on lookup."""
+    with data_file("person_names.csv").open(encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle)
+        next(rows)  # the header: name, first, last
+        return {name: (first, last) for name, first, last in rows}
 
 
 def _share(percent: str) -> float:
     return math.log10(1 + 1000 * float(percent)) / 3
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def person_name(word: str) -> tuple[float, float]:
     """How common ``word`` is as a US first name and as a surname (0 = not listed, ~1 = John)."""
-    return _person_names().get(word.capitalize(), (0.0, 0.0))
+    first, last = _person_names().get(word.capitalize(), ("0", "0"))
+    return _share(first), _share(last)
 
 
 @functools.cache

@@ -1,4 +1,7 @@
 import json
+import math
+import sys
+from importlib import metadata
 
 import pytest
 
@@ -48,3 +51,27 @@ NAME_CASES = [
 def test_person_name(word, expected, why):
     first, last = recognise.person_name(word)
     assert (first > 0.3, last > 0.3) == expected, why
+
+
+@pytest.fixture
+def fresh_frequencies(tmp_path, monkeypatch):
+    """The word frequency table loaded anew, with its cache in ``tmp_path``."""
+    monkeypatch.setenv("GEOMAP_CACHE_DIR", str(tmp_path))
+    for cached in (recognise._frequencies, recognise.word_frequency):
+        cached.cache_clear()
+    yield tmp_path
+    for cached in (recognise._frequencies, recognise.word_frequency):
+        cached.cache_clear()
+
+
+def test_word_frequencies_are_cached_and_a_damaged_cache_is_rebuilt(fresh_frequencies, monkeypatch):
+    wordfreq = pytest.importorskip("wordfreq")
+    cache = fresh_frequencies / f"wordfreq-{metadata.version('wordfreq')}.marshal"
+    cache.write_bytes(b"not marshal")
+    expected = math.log10(wordfreq.get_frequency_dict("en")["reading"] * 1e9)
+    assert recognise.word_frequency("Reading") == expected  # rebuilt from wordfreq
+    recognise._frequencies.cache_clear()
+    recognise.word_frequency.cache_clear()
+    monkeypatch.setitem(sys.modules, "wordfreq", None)  # importing it would now fail
+    assert recognise.word_frequency("Reading") == expected  # read from the cache
+    assert recognise.word_frequency("Qwzxv") == 0.0
