@@ -524,17 +524,17 @@ def candidates(
             role = _role(text, tokens, first, j, places[0]) or "embedded"
         match = _Match(start, end, text[start:end], places, role, kind == "demonym")
         values = _features(text, tokens, first, j, match, facts, sentence_starts)
-        values[_EXTENDED] = float(head is not None)
+        values[_F["extended_to_head"]] = float(head is not None)
         if first > 1 and _word(text, tokens, first - 1) == "of":
             # "Chamber of Commerce", "University of California", "Republic of Armenia"
-            values[_AFTER_HEAD_OF] = float(_word(text, tokens, first - 2) in _HEADS_BEFORE_OF)
-        if first == j and (values[_AFTER_NAME_F] or values[_AFTER_TITLE]):
+            values[_F["after_head_of"]] = float(_word(text, tokens, first - 2) in _HEADS_BEFORE_OF)
+        if first == j and (values[_F["after_name"]] or values[_F["after_title"]]):
             surnames.add(match.text)
         names[match.text] += 1
         found.append((match, first, j, values))
     for match, _, _, values in found:
-        values[_SURNAME] = float(match.text in surnames)
-        values[_REPEATED] = float(names[match.text] > 1)
+        values[_F["surname_in_article"]] = float(match.text in surnames)
+        values[_F["repeated"]] = float(names[match.text] > 1)
     return [(match, values) for match, _, _, values in found]
 
 
@@ -627,43 +627,45 @@ def _features(
     )
     if prev_word in _NAME_PARTICLES and _joined(text, tokens, i - 2, i - 1):
         before = _word(text, tokens, i - 2)
-        values[_AFTER_PARTICLE] = before[0].isupper() and before.casefold() not in _FUNCTION_WORDS
+        particle = before[0].isupper() and before.casefold() not in _FUNCTION_WORDS
+        values[_F["after_particle"]] = particle
     if prev_plain in recognise.SPEECH_VERBS or (
         following_any.casefold() in recognise.SPEECH_VERBS and "." not in gap_after
     ):
-        values[_SPEECH] = 1.0
+        values[_F["near_speech_verb"]] = 1.0
     sentence_start = start in sentence_starts
-    values[_SEVERAL_WORDS] = float(i != j)
-    values[_SENTENCE_START] = float(sentence_start)
-    values[_AFTER_QUOTE] = float(start > 0 and text[start - 1] in recognise._QUOTES)
-    values[_AFTER_LOCATIVE] = float(prev_plain in _LOCATIVE)
-    values[_AFTER_NAME_F] = float(after_name)
-    values[_BEFORE_NAME] = float(before_name)
-    values[_BEFORE_NAME_LARGE] = float(before_name and facts.large)
-    values[_AFTER_TITLE] = float(prev_plain.rstrip(".") in recognise.TITLES)
-    values[_ADJECTIVAL] = float(match.role == "adjectival")
-    values[_ASSOCIATIVE] = float(match.role == "associative")
-    values[_POSSESSIVE_F] = float(text.startswith(("'s", "’s"), match.end))
+    values[_F["several_words"]] = float(i != j)
+    values[_F["sentence_start"]] = float(sentence_start)
+    values[_F["after_quote"]] = float(start > 0 and text[start - 1] in recognise._QUOTES)
+    values[_F["after_locative"]] = float(prev_plain in _LOCATIVE)
+    values[_F["after_name"]] = float(after_name)
+    values[_F["before_name"]] = float(before_name)
+    values[_F["before_name_large"]] = float(before_name and facts.large)
+    values[_F["after_title"]] = float(prev_plain.rstrip(".") in recognise.TITLES)
+    values[_F["adjectival"]] = float(match.role == "adjectival")
+    values[_F["associative"]] = float(match.role == "associative")
+    values[_F["possessive"]] = float(text.startswith(("'s", "’s"), match.end))
     if not match.demonym:
         plausible = facts.plausible_inside and not (sentence_start and _small_one_word(name, facts))
-        values[_WEAK] = float(not plausible)
-    values[_AFTER_NAME_LARGE] = float(after_name and facts.large)
-    values[_BEFORE_MEDIA] = float(next_word in recognise.MEDIA_HEADS)
-    values[_BEFORE_INSTITUTION] = float(next_word in recognise.INSTITUTION_HEADS)
-    values[_BEFORE_FACILITY] = float(next_word in recognise.FACILITY_HEADS)
-    values[_DATELINE] = float(
+        values[_F["small_place_weak"]] = float(not plausible)
+    values[_F["after_name_large"]] = float(after_name and facts.large)
+    values[_F["before_media"]] = float(next_word in recognise.MEDIA_HEADS)
+    values[_F["before_institution"]] = float(next_word in recognise.INSTITUTION_HEADS)
+    values[_F["before_facility"]] = float(next_word in recognise.FACILITY_HEADS)
+    values[_F["dateline"]] = float(
         name.isupper() and len(name) > 3 and (start == 0 or text[start - 1] == "\n")
     )
     if before_name:
-        values[_BEFORE_COMMON] = recognise.word_frequency(next_word) / 7
+        values[_F["before_common_word"]] = recognise.word_frequency(next_word) / 7
     if after_name:
-        values[_AFTER_COMMON] = recognise.word_frequency(prev_word) / 7
-    values[_HYPHENATED] = float(text.startswith("-", match.end) or text.endswith("-", 0, start))
-    values[_COMPASS_PREFIX] = float(i != j and _word(text, tokens, i) in _COMPASS)
+        values[_F["after_common_word"]] = recognise.word_frequency(prev_word) / 7
+    hyphenated = text.startswith("-", match.end) or text.endswith("-", 0, start)
+    values[_F["hyphenated"]] = float(hyphenated)
+    values[_F["compass_prefix"]] = float(i != j and _word(text, tokens, i) in _COMPASS)
     if after_name:
-        values[_AFTER_FIRST_NAME] = recognise.person_name(prev_word)[0]
+        values[_F["after_first_name"]] = recognise.person_name(prev_word)[0]
     if before_name:
-        values[_BEFORE_SURNAME] = recognise.person_name(next_word)[1]
+        values[_F["before_surname"]] = recognise.person_name(next_word)[1]
     return values
 
 
@@ -718,65 +720,6 @@ def _small_one_word(name: str, facts: _NameFacts) -> bool:
 
 
 _F = {name: k for k, name in enumerate(recognise.FEATURES)}
-(
-    _SEVERAL_WORDS,
-    _SENTENCE_START,
-    _AFTER_QUOTE,
-    _AFTER_LOCATIVE,
-    _AFTER_NAME_F,
-    _BEFORE_NAME,
-    _BEFORE_NAME_LARGE,
-    _AFTER_PARTICLE,
-    _AFTER_TITLE,
-    _SPEECH,
-    _ADJECTIVAL,
-    _ASSOCIATIVE,
-    _POSSESSIVE_F,
-    _WEAK,
-    _AFTER_NAME_LARGE,
-    _BEFORE_MEDIA,
-    _BEFORE_INSTITUTION,
-    _BEFORE_FACILITY,
-    _DATELINE,
-    _BEFORE_COMMON,
-    _AFTER_COMMON,
-    _HYPHENATED,
-    _COMPASS_PREFIX,
-    _AFTER_FIRST_NAME,
-    _BEFORE_SURNAME,
-) = (
-    _F[name]
-    for name in (
-        "several_words",
-        "sentence_start",
-        "after_quote",
-        "after_locative",
-        "after_name",
-        "before_name",
-        "before_name_large",
-        "after_particle",
-        "after_title",
-        "near_speech_verb",
-        "adjectival",
-        "associative",
-        "possessive",
-        "small_place_weak",
-        "after_name_large",
-        "before_media",
-        "before_institution",
-        "before_facility",
-        "dateline",
-        "before_common_word",
-        "after_common_word",
-        "hyphenated",
-        "compass_prefix",
-        "after_first_name",
-        "before_surname",
-    )
-)
-_SURNAME, _REPEATED = _F["surname_in_article"], _F["repeated"]
-_EXTENDED = _F["extended_to_head"]
-_AFTER_HEAD_OF = _F["after_head_of"]
 _HEADS_BEFORE_OF = (
     recognise.INSTITUTION_HEADS
     | recognise.NAME_HEADS
