@@ -141,12 +141,12 @@ FACILITY_HEADS = _words(
     "Estate Village Town Mall Market Plaza Prison Jail Base Camp"
 )
 #: Heads of names that contain a place's name and are toponyms as a whole
-#: ("Orange County", "Royal Street", "Colorado State University", "Manila Cathedral").
+#: ("Orange County", "Royal Street", "Colorado State University", "Dubai World Cup").
 NAME_HEADS = _words(
     "County Parish Borough District Street Avenue Road Boulevard Lane Drive Square River "
     "Canal Lake Valley Mountains Cathedral University College Academy Institute School "
     "Center Centre Hospital Airport Estate Court Hall Stadium Arena Library Hotel Station "
-    "Harbor Harbour Gardens Plantation Racecourse Quarter"
+    "Harbor Harbour Gardens Plantation Racecourse Quarter Cup Marathon Games"
 )
 _QUOTES = frozenset("\"“‘'(\n")
 

@@ -150,6 +150,11 @@ CASES = [
         "a name with a head (County, Street, University) is one toponym, not mapped",
     ),
     (
+        "Thunder Snow won the Dubai World Cup on Saturday.",
+        {"Dubai World Cup": ("Dubai", "AE", "embedded")},
+        "an event named after a place is one toponym, not mapped",
+    ),
+    (
         "He studied at Colorado State University in Fort Collins.",
         {
             "Colorado State University": ("Colorado", "US", "embedded"),
