@@ -424,6 +424,7 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
     votes = Counter(
         p.country for p, m in zip(resolved, matches, strict=True) if p.country and not m.demonym
     )
+    points = _map_points(matches, resolved)
     mentions = []
     for k, (match, reading) in enumerate(zip(matches, resolved, strict=True)):
         context = votes.copy()
@@ -433,7 +434,7 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
             match,
             +context,
             gazetteer,
-            neighbours=_neighbours(matches, resolved, k),
+            neighbours=_neighbours(points, match),
             within=_qualifier(article.text, matches, resolved, k),
         )
         i = bisect.bisect_right(starts, match.start) - 1  # the sentence holding the mention
@@ -877,23 +878,28 @@ def _plausible(
     return start not in sentence_starts and not name.isupper()
 
 
-def _neighbours(matches: list[_Match], readings: list[Place], k: int) -> list[Place]:
-    """The article's other places that are points on a map (towns, facilities, small regions).
+def _map_points(matches: list[_Match], readings: list[Place]) -> list[tuple[str, Place]]:
+    """The article's places that are points on a map (towns, facilities, small regions),
+    each with its mention's name casefolded, in text order.
 
     Countries, continents and regions without a country say nothing about which of two
-    towns is meant; nor does another mention of the same name.
+    towns is meant; nor do names with very many candidates.
     """
-    name = matches[k].text.casefold()
-    points = (
-        place
+    return [
+        (m.text.casefold(), place)
         for m, place in zip(matches, readings, strict=True)
         if not m.demonym
         and place.country
         and place.kind in _POINT_KINDS
-        and m.text.casefold() != name
         and len(m.candidates) < _VAGUE_NAME_CANDIDATES
-    )
-    return list(dict.fromkeys(points))  # each place once, however often it is named
+    ]
+
+
+def _neighbours(points: list[tuple[str, Place]], match: _Match) -> list[Place]:
+    """The `_map_points` that may tell where ``match`` is: not mentions of its own name,
+    each place once however often it is named."""
+    name = match.text.casefold()
+    return list(dict.fromkeys(place for other, place in points if other != name))
 
 
 def _qualifier(text: str, matches: list[_Match], readings: list[Place], k: int) -> Place | None:
