@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -112,7 +112,7 @@ def places_frame(mentions: Iterable[Mention]) -> gpd.GeoDataFrame:
             if tally is None:
                 tally = tallies[mention.place.id] = _PlaceTally(mention)
             tally.add(mention)
-    iso = _IsoDates()
+    iso = functools.lru_cache(maxsize=None)(_iso_date)  # each date formatted once
     rows = [tally.row(iso) for tally in tallies.values()]
     points = place_points([tally.best.place for tally in tallies.values()])
     frame = _frame(rows, PLACE_COLUMNS, points)
@@ -137,9 +137,9 @@ class _PlaceTally:
         self.quotes[mention.date, mention.article_id, mention.sentence] = None
         self.per_article[mention.article_id, mention.date] += 1
 
-    def row(self, iso: _IsoDates) -> dict:
+    def row(self, iso: Callable[[dt.date | None], str]) -> dict:
         place = self.best.place
-        ordered = sorted(((iso[day], article), n) for (article, day), n in self.per_article.items())
+        ordered = sorted(((iso(day), article), n) for (article, day), n in self.per_article.items())
         articles = tuple((article, day, n) for (day, article), n in ordered)
         return {
             "place_id": place.id,
@@ -152,18 +152,15 @@ class _PlaceTally:
             "source": place.source,
             "resolution": self.best.resolution,
             "confidence": self.best.confidence,
-            "quotes": tuple((iso[day], article, text) for day, article, text in self.quotes),
+            "quotes": tuple((iso(day), article, text) for day, article, text in self.quotes),
             "articles": articles,
             "first_date": next((day for _, day, _ in articles if day), None),
         }
 
 
-class _IsoDates(dict):
-    """Date → ISO text ('' for None), each date formatted once however often it is asked."""
-
-    def __missing__(self, day: dt.date | None) -> str:
-        text = self[day] = day.isoformat() if day else ""
-        return text
+def _iso_date(day: dt.date | None) -> str:
+    """ISO text of a date, '' for none."""
+    return day.isoformat() if day else ""
 
 
 def join_countries(places: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
