@@ -126,7 +126,7 @@ def add_time_slider(fmap: folium.Map, layers: Iterable[folium.GeoJson], period: 
 
 
 class VerbatimScripts(MacroElement):
-    """A element whose rendered header, HTML and script go into the page as they are.
+    """An element whose rendered header, HTML and script go into the page as they are.
 
     branca's `MacroElement` compiles each rendered part again as a Jinja template; for
     the megabytes of features of a thousand articles (or the country polygons) that
