@@ -36,12 +36,16 @@ KINDS = ("country", "city", "region", "facility", "other")
 GEONAMES = "geonames"
 CURATED = "geomap"
 NATURAL_EARTH = "naturalearth"
+CENSUS = "uscensus"
+#: Regions below the country, as rows of the same columns, and where each file comes from.
+_REGION_FILES = (("regions.csv", NATURAL_EARTH), ("us_counties.csv", CENSUS))
 
 _LATIN = re.compile(r"^[\u0020-\u024F\u1E00-\u1EFF\u2019]+$")
 _DATA_FILES = (
     "countries.csv",
     "us_states.csv",
     "regions.csv",
+    "us_counties.csv",
     "places.csv",
     "names.csv",
     "not_places.txt",
@@ -441,22 +445,24 @@ def _add_curated(add) -> dict[str, int]:
 
 
 def _add_regions(add) -> None:
-    """States and provinces outside the US (``data/regions.csv``, from Natural Earth)."""
-    for row in read_csv("regions.csv"):
-        add(
-            (
-                f"{NATURAL_EARTH}:{row['id']}",
-                row["name"],
-                "region",
-                float(row["lat"]),
-                float(row["lon"]),
-                row["country"],
-                int(row["population"]),
-                int(row["geonameid"] or 0) or None,
-                NATURAL_EARTH,
-            ),
-            [a for a in row["aliases"].split("|") if a],
-        )
+    """States and provinces outside the US (``data/regions.csv``, from Natural Earth) and
+    US counties (``data/us_counties.csv``, from the Census Bureau)."""
+    for file, source in _REGION_FILES:
+        for row in read_csv(file):
+            add(
+                (
+                    f"{source}:{row['id']}",
+                    row["name"],
+                    "region",
+                    float(row["lat"]),
+                    float(row["lon"]),
+                    row["country"],
+                    int(row["population"]),
+                    int(row["geonameid"] or 0) or None,
+                    source,
+                ),
+                [a for a in row["aliases"].split("|") if a],
+            )
 
 
 def _read_names() -> list[tuple[str, str, str]]:

@@ -146,8 +146,16 @@ CASES = [
     ),
     (
         "Deputies in Orange County arrested him.",
-        {"Orange County": ("Orange", "US", "embedded")},
-        "a name with a head (County, Street, University) is one toponym, not mapped",
+        {"Orange County": ("Orange County", "US", "literal")},
+        "a US county is a place of its own",
+    ),
+    (
+        "Police closed Bourbon Street in New Orleans.",
+        {
+            "Bourbon Street": ("Bourbon", "US", "embedded"),
+            "New Orleans": ("New Orleans", "US", "literal"),
+        },
+        "a name with a head (Street, University) is one toponym, not mapped",
     ),
     (
         "Thunder Snow won the Dubai World Cup on Saturday.",
@@ -291,6 +299,23 @@ def test_a_name_shared_with_its_own_country_or_state(gazetteer):
         m for m in parse("Protests in New York and Boston.", gazetteer) if m.text == "New York"
     ]
     assert new_york[0].place.kind == "city"
+
+
+@pytest.mark.parametrize(
+    ("text", "lat", "lon"),
+    [
+        ("Suffolk County police searched Brookhaven and Islip.", 40.87, -72.85),
+        ("The fire spread from Suffolk County to Boston.", 42.34, -71.07),
+        ("Deputies in Orange County arrested him near Orlando.", 28.51, -81.32),
+        ("Deputies in Orange County arrested him near Anaheim.", 33.70, -117.76),
+    ],
+)
+def test_a_county_of_several_states_is_the_one_near_the_article_places(
+    gazetteer, text, lat, lon
+):
+    (county,) = [m.place for m in parse(text, gazetteer) if m.text.endswith("County")]
+    assert county.kind == "region" and county.country == "US"
+    assert abs(county.lat - lat) < 0.1 and abs(county.lon - lon) < 0.1
 
 
 def test_the_article_other_places_pick_the_nearby_town(gazetteer):
