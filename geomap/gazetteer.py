@@ -31,7 +31,7 @@ from geomap.exceptions import DataError, GeomapWarning
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of the compiled index changes.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 KINDS = ("country", "city", "region", "facility", "other")
 GEONAMES = "geonames"
 CURATED = "geomap"
@@ -41,6 +41,8 @@ CENSUS = "uscensus"
 _REGION_FILES = (("regions.csv", NATURAL_EARTH), ("us_counties.csv", CENSUS))
 
 _LATIN = re.compile(r"^[\u0020-\u024F\u1E00-\u1EFF\u2019]+$")
+#: A name's key that is one abbreviated word and its dot ("calif.", "ga.").
+_DOTTED = re.compile(r"^[^\W\d_]+\.$")
 _DATA_FILES = (
     "countries.csv",
     "us_states.csv",
@@ -101,6 +103,12 @@ class Gazetteer:
         self.neighbours: dict[str, tuple[str, ...]] = index["neighbours"]
         self.not_places: frozenset[str] = frozenset(index["not_places"])
         self.max_name_words: int = index["max_name_words"]
+        #: The abbreviated words whose dot belongs to the name ("Calif.", "Ga."), or None.
+        self.dotted: re.Pattern[str] | None = (
+            re.compile(rf"\b(?:{'|'.join(re.escape(k[:-1]) for k in index['dotted'])})\.", re.I)
+            if index["dotted"]
+            else None
+        )
         self._made: dict[int, Place] = {}
         # The few demonyms and not-places, and the least character following each of their
         # beginnings, for `prefixes`.
@@ -315,12 +323,14 @@ def compile_index(version: str) -> dict:
         for _, continent in sorted(gnc.get_continents().items())
     ]
     curated = _add_curated(add)
-    for state in read_csv("us_states.csv"):
-        add(
+    states = {
+        f"US-{state['code']}": add(
             (f"{GEONAMES}:{state['geonameid']}", state["name"], "region", float(state["lat"]),
              float(state["lon"]), "US", STATE_POPULATION, int(state["geonameid"]), GEONAMES),
             [],
         )  # fmt: skip
+        for state in read_csv("us_states.csv")
+    }
     _add_regions(add)
     for gid, city in sorted(gnc.get_cities().items(), key=lambda item: int(item[0])):
         aliases = [a for a in city["alternatenames"] if _usable_alias(a)]
@@ -340,9 +350,11 @@ def compile_index(version: str) -> dict:
         )
 
     demonyms: dict[str, int] = {}
+    dotted: list[str] = []  # names.csv's abbreviations whose dot is part of the name
     by_name = {_key(rows[i][1]): i for i in (*countries.values(), *continents, *curated.values())}
     for name, target, kind in _read_names():
         index = countries.get(target) if len(target) == 2 else curated.get(target)
+        index = states.get(target) if index is None else index
         if index is None:
             index = by_name.get(_key(target))
         if index is None:
@@ -351,11 +363,13 @@ def compile_index(version: str) -> dict:
             demonyms[_key(name)] = index
         else:
             names[_key(name)].append(index)
+            if _DOTTED.match(_key(name)):
+                dotted.append(_key(name))
 
-    return _columnar(version, rows, names, demonyms, countries, curated, neighbours)
+    return _columnar(version, rows, names, demonyms, dotted, countries, curated, neighbours)
 
 
-def _columnar(version, rows, names, demonyms, countries, curated, neighbours) -> dict:
+def _columnar(version, rows, names, demonyms, dotted, countries, curated, neighbours) -> dict:
     """Lay the index out as the columns `Gazetteer` reads (see its docstring)."""
     keys = sorted(names)
     offsets, targets = array.array("I", [0]), array.array("I")
@@ -383,6 +397,7 @@ def _columnar(version, rows, names, demonyms, countries, curated, neighbours) ->
         "countries": countries,
         "neighbours": neighbours,
         "not_places": sorted(_read_not_places()),
+        "dotted": dotted,
         "max_name_words": min(8, max(len(k.split()) for k in keys)),
     }
 

@@ -480,7 +480,7 @@ def candidates(
     text: str, gazetteer: Gazetteer, sentences: list[tuple[int, int]] | None = None
 ) -> list[tuple[_Match, list[float]]]:
     """Every gazetteer match in ``text`` with its `recognise.FEATURES` values."""
-    tokens = list(map(re.Match.span, _TOKEN.finditer(text)))
+    tokens = _tokens(text, gazetteer)
     sentence_starts = {s for s, _ in sentences or sentence_spans(text)}
     folded = text.replace("’", "'").casefold()
     # Names start at a capitalised word: visit only those (found without a Python loop).
@@ -537,6 +537,25 @@ def candidates(
         values[_F["surname_in_article"]] = float(match.text in surnames)
         values[_F["repeated"]] = float(names[match.text] > 1)
     return [(match, values) for match, _, _, values in found]
+
+
+def _tokens(text: str, gazetteer: Gazetteer) -> list[tuple[int, int]]:
+    """The words of ``text`` as (start, end).
+
+    An abbreviation the gazetteer knows with its dot keeps the dot, as "U.S." does, where
+    news writes one: after a town and a comma ("Springfield, Ill.", "DALTON, Ga."). Elsewhere
+    "Mass." ends a sentence about a church service.
+    """
+    tokens = list(map(re.Match.span, _TOKEN.finditer(text)))
+    if gazetteer.dotted is None:
+        return tokens
+    dotted = {m.start(): m.end() for m in gazetteer.dotted.finditer(text)}
+    if not dotted:
+        return tokens
+    return [
+        (start, dotted[start]) if start in dotted and text[start - 2 : start] == ", " else (start, end)
+        for start, end in tokens
+    ]
 
 
 class _NameFacts(NamedTuple):

@@ -98,7 +98,7 @@ def test_unwritable_cache_warns_and_still_loads(tmp_path, monkeypatch, gazetteer
 
 def _tiny_index(version):
     rows = [("geonames:1", "Testville", "city", 1.0, 2.0, "NE", 10, 1, "geonames")]
-    return gz._columnar(version, rows, {"testville": [0]}, {}, {}, {}, {})
+    return gz._columnar(version, rows, {"testville": [0]}, {}, [], {}, {}, {})
 
 
 def test_us_states_are_regions_of_the_us(gazetteer):

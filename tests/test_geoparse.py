@@ -191,6 +191,12 @@ CASES = [
         "Washington, D.C. is one name",
     ),
     (
+        "Workers at the plant in Lansing, Mich., voted.",
+        {"Lansing": ("Lansing", "US", "literal"), "Mich.": ("Michigan", "US", "literal")},
+        "a state's abbreviation after a town and a comma, dot included",
+    ),
+    ("On Sunday the family attended Mass. Then they ate.", {}, "an abbreviation elsewhere"),
+    (
         "Rio de Janeiro hosted the talks.",
         {"Rio de Janeiro": ("Rio de Janeiro", "BR", "literal")},
         "a particle inside a place name",
@@ -278,6 +284,11 @@ def test_a_region_after_a_comma_places_the_town(gazetteer):
     (paris,) = [m for m in parse("He was born in Paris, Texas.", gazetteer) if m.text == "Paris"]
     assert (paris.place.country, paris.resolution) == ("US", "in Texas")
     assert abs(paris.place.lat - 33.66) < 0.5 and abs(paris.place.lon + 95.56) < 0.5
+    # Springfield, Missouri is the largest; "Ill." is Illinois and places the town.
+    (springfield,) = [m for m in parse("A plant in Springfield, Ill., closed.", gazetteer)
+                      if m.text == "Springfield"]  # fmt: skip
+    assert (springfield.place.country, springfield.resolution) == ("US", "in Illinois")
+    assert abs(springfield.place.lat - 39.80) < 0.2
 
 
 def test_first_level_regions_are_found_and_resolved(gazetteer):
