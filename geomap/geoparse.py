@@ -368,6 +368,9 @@ _ABBREVIATIONS = {"st": "Saint", "ste": "Sainte", "mt": "Mount", "ft": "Fort", "
 _ABBREVIATION = re.compile(r"\b(St|Ste|Mt|Ft|Pt)\.? ", re.IGNORECASE)
 # Names with this many candidates ("Franklin", "Washington") are too common to place others.
 _VAGUE_NAME_CANDIDATES = 50
+#: An all-capitals name this long or shorter is an abbreviation ("EU", "US", "UAE"); a longer
+#: one is a name in capitals, as in a dateline ("WASHINGTON", "ROME").
+ABBREVIATION_LETTERS = 3
 
 
 @dataclass(frozen=True)
@@ -1004,7 +1007,7 @@ def _resolve(
     spelled_out = _ABBREVIATION.sub(lambda m: _ABBREVIATIONS[m[1].casefold()] + " ", match.text)
 
     # "EU", "US": capitals spell an abbreviation, not the town "Eu" or the village "Us".
-    abbreviation = match.text.isupper() and len(match.text) > 1
+    abbreviation = match.text.isupper() and 1 < len(match.text) <= ABBREVIATION_LETTERS
 
     def score(place: Place) -> float:
         value = math.log10(place.population + 10)

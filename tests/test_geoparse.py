@@ -272,6 +272,9 @@ def test_state_or_country_by_the_article_context(gazetteer):
     caucasus = found("Talks in Tbilisi: Georgia and Russia met.", gazetteer)
     assert us["Georgia"][:2] == ("Georgia", "US")
     assert caucasus["Georgia"][:2] == ("Georgia", "GE")
+    # In capitals (a dateline, a headline) a long name is still a name, not an abbreviation.
+    dateline = found("GEORGIA -- Crews from Atlanta came to help.", gazetteer)
+    assert dateline["GEORGIA"][:2] == ("Georgia", "US")
 
 
 def test_a_region_after_a_comma_places_the_town(gazetteer):
