@@ -393,8 +393,9 @@ class Mention:
     resolution: str
 
 
-@dataclass(frozen=True)
-class _Match:
+class _Match(NamedTuple):
+    """A recognised name with its candidate places (a tuple: thousands are made per second)."""
+
     start: int
     end: int
     text: str
@@ -763,13 +764,23 @@ def _longest_name(
             break
     for j in reversed(spelled):
         key = text[start : tokens[j][1]]
-        if " ".join(key.split()).casefold() in gazetteer.not_places:
-            return j, key, "blocked"
-        if gazetteer.demonym(key) is not None:
-            return j, key, "demonym"
-        if gazetteer.has_name(key) and _whole_words(text, start, tokens[j][1]):
-            return j, key, "place"
+        kind = _spelling(gazetteer, key)
+        if kind == "place" and not _whole_words(text, start, tokens[j][1]):
+            continue
+        if kind is not None:
+            return j, key, kind
     return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _spelling(gazetteer: Gazetteer, key: str) -> str | None:
+    """What ``key`` spells, as written: "blocked" (a not-place), "demonym", "place" or None
+    (cached: news repeats its capitalised words)."""
+    if " ".join(key.split()).casefold() in gazetteer.not_places:
+        return "blocked"
+    if gazetteer.demonym(key) is not None:
+        return "demonym"
+    return "place" if gazetteer.has_name(key) else None
 
 
 def _whole_words(text: str, start: int, end: int) -> bool:
