@@ -396,14 +396,16 @@ class Mention:
     resolution: str
 
 
-@dataclass(frozen=True)
-class _Match:
+class _Match(NamedTuple):
+    """A recognised name with its candidate places (a tuple: thousands are made per second)."""
+
     start: int
     end: int
     text: str
     candidates: tuple[Place, ...]
     role: str
     demonym: bool
+    key: str  # the gazetteer name the candidates come from (``text`` may add "South", "County")
 
 
 def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Mention]:
@@ -428,18 +430,20 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
         p.country for p, m in zip(resolved, matches, strict=True) if p.country and not m.demonym
     )
     points = _map_points(matches, resolved)
+    # In the second pass a name's mentions differ only by the place written after them.
+    choices: dict[tuple, tuple[Place, float, str]] = {}
     mentions = []
-    for k, (match, reading) in enumerate(zip(matches, resolved, strict=True)):
-        context = votes.copy()
-        if reading.country and not match.demonym:
-            context[reading.country] -= 1
-        place, confidence, why = _resolve(
-            match,
-            +context,
-            gazetteer,
-            neighbours=_neighbours(points, match),
-            within=_qualifier(article.text, matches, resolved, k),
-        )
+    for k, (name, match, reading) in enumerate(zip(names, matches, resolved, strict=True)):
+        within = _qualifier(article.text, matches, resolved, k)
+        choice = (*name, id(match.candidates), id(within))
+        if choice not in choices:
+            context = votes.copy()
+            if reading.country and not match.demonym:
+                context[reading.country] -= 1
+            choices[choice] = _resolve(
+                match, +context, gazetteer, neighbours=_neighbours(points, match), within=within
+            )
+        place, confidence, why = choices[choice]
         i = bisect.bisect_right(starts, match.start) - 1  # the sentence holding the mention
         if i >= 0 and match.start < sentences[i][1]:
             s_start, s_end = sentences[i]
@@ -526,7 +530,7 @@ def candidates(
             i = free = head + 1
         else:
             role = _role(text, tokens, first, j, places[0]) or "embedded"
-        match = _Match(start, end, text[start:end], places, role, kind == "demonym")
+        match = _Match(start, end, text[start:end], places, role, kind == "demonym", key)
         values = _features(text, tokens, first, j, match, facts, sentence_starts)
         values[_F["extended_to_head"]] = float(head is not None)
         if first > 1 and _word(text, tokens, first - 1) == "of":
@@ -782,13 +786,23 @@ def _longest_name(
             break
     for j in reversed(spelled):
         key = text[start : tokens[j][1]]
-        if " ".join(key.split()).casefold() in gazetteer.not_places:
-            return j, key, "blocked"
-        if gazetteer.demonym(key) is not None:
-            return j, key, "demonym"
-        if gazetteer.has_name(key) and _whole_words(text, start, tokens[j][1]):
-            return j, key, "place"
+        kind = _spelling(gazetteer, key)
+        if kind == "place" and not _whole_words(text, start, tokens[j][1]):
+            continue
+        if kind is not None:
+            return j, key, kind
     return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _spelling(gazetteer: Gazetteer, key: str) -> str | None:
+    """What ``key`` spells, as written: "blocked" (a not-place), "demonym", "place" or None
+    (cached: news repeats its capitalised words)."""
+    if " ".join(key.split()).casefold() in gazetteer.not_places:
+        return "blocked"
+    if gazetteer.demonym(key) is not None:
+        return "demonym"
+    return "place" if gazetteer.has_name(key) else None
 
 
 def _whole_words(text: str, start: int, end: int) -> bool:
@@ -960,19 +974,15 @@ def _resolve(
     """Pick one candidate: (place, confidence, why).
 
     The score adds, to the log of the population, bonuses for the place's own name, for a
-    country, for a curated place, for a country the article is about (``context``), for
-    lying near the article's other places (``neighbours``) and for lying in the region or
-    country written after the name (``within``: "Paris, Texas").
+    country, for a curated place (`_ranking`), for a country the article is about
+    (``context``), for lying near the article's other places (``neighbours``) and for lying
+    in the region or country written after the name (``within``: "Paris, Texas").
     """
     if len(match.candidates) == 1:
         place = match.candidates[0]
         why = "curated place" if place.source == CURATED else "only candidate"
         return place, 0.95, why
-    # A name that is also its country's ("Mexico") means the country: the article's votes
-    # for that country come from the name itself. A region named after its chief city
-    # ("New York", "Berlin", "Niamey") is not what the bare name means.
-    countries = {p.country for p in match.candidates if p.kind == "country"}
-    candidates = [p for p in match.candidates if not _named_after_a_city(p, match.candidates)]
+    countries, candidates, base = _ranking(gazetteer, match.text, match.key, match.demonym)
 
     def bonuses(place: Place) -> tuple[float, str | None]:
         value, why = 0.0, None
@@ -1004,28 +1014,10 @@ def _resolve(
                 why = f"in {within.name}"
         return value, why
 
-    spelled_out = _ABBREVIATION.sub(lambda m: _ABBREVIATIONS[m[1].casefold()] + " ", match.text)
-
-    # "EU", "US": capitals spell an abbreviation, not the town "Eu" or the village "Us".
-    abbreviation = match.text.isupper() and 1 < len(match.text) <= ABBREVIATION_LETTERS
-
-    def score(place: Place) -> float:
-        value = math.log10(place.population + 10)
-        own_name = gazetteer.is_primary_name(place, match.text) or (
-            spelled_out != match.text and gazetteer.is_primary_name(place, spelled_out)
-        )
-        if own_name and not (abbreviation and place.name != match.text):
-            value += 2
-        elif abbreviation and place.kind != "country" and (own_name or place.kind == "city"):
-            value -= 3
-        if place.source == CURATED:
-            value += CURATED_BONUS
-        return value + bonuses(place)[0]
-
-    scores = {id(place): score(place) for place in candidates}
-    ranked = sorted(candidates, key=lambda place: scores[id(place)], reverse=True)
-    best = ranked[0]
-    margin = scores[id(best)] - scores[id(ranked[1])] if len(ranked) > 1 else 5.0
+    scores = [value + bonuses(place)[0] for place, value in zip(candidates, base, strict=True)]
+    ranked = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+    best = candidates[ranked[0]]
+    margin = scores[ranked[0]] - scores[ranked[1]] if len(ranked) > 1 else 5.0
     confidence = round(1 / (1 + math.exp(-margin)), 3)
     if best.source == CURATED:
         why = "curated place"
@@ -1033,6 +1025,44 @@ def _resolve(
         why = bonuses(best)[1] if best is not match.candidates[0] else None
         why = why or "largest population"
     return best, confidence, why
+
+
+class _Ranking(NamedTuple):
+    """The part of `_resolve` that depends on the name alone, not on the article."""
+
+    countries: frozenset[str | None]  # the countries among the candidates
+    candidates: tuple[Place, ...]  # those that may be meant (`_named_after_a_city` left out)
+    scores: tuple[float, ...]  # each candidate's score before `_resolve`'s article bonuses
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _ranking(gazetteer: Gazetteer, text: str, key: str, demonym: bool) -> _Ranking:
+    """The context-free scores of the candidates of ``key`` written as ``text`` (cached:
+    names repeat across articles)."""
+    places = _name_facts(gazetteer, key, demonym).places
+    # A name that is also its country's ("Mexico") means the country: the article's votes
+    # for that country come from the name itself. A region named after its chief city
+    # ("New York", "Berlin", "Niamey") is not what the bare name means.
+    countries = frozenset(p.country for p in places if p.kind == "country")
+    candidates = tuple(p for p in places if not _named_after_a_city(p, places))
+    spelled_out = _ABBREVIATION.sub(lambda m: _ABBREVIATIONS[m[1].casefold()] + " ", text)
+    # "EU", "US": capitals spell an abbreviation, not the town "Eu" or the village "Us".
+    abbreviation = text.isupper() and 1 < len(text) <= ABBREVIATION_LETTERS
+
+    def score(place: Place) -> float:
+        value = math.log10(place.population + 10)
+        own_name = gazetteer.is_primary_name(place, text) or (
+            spelled_out != text and gazetteer.is_primary_name(place, spelled_out)
+        )
+        if own_name and not (abbreviation and place.name != text):
+            value += 2
+        elif abbreviation and place.kind != "country" and (own_name or place.kind == "city"):
+            value -= 3
+        if place.source == CURATED:
+            value += CURATED_BONUS
+        return value
+
+    return _Ranking(countries, candidates, tuple(map(score, candidates)))
 
 
 def _named_after_a_city(place: Place, candidates: tuple[Place, ...]) -> bool:
