@@ -18,7 +18,8 @@ Rows:
   features are provinces or departments; a region's aliases are the other names
   (``name_alt``) that all its features share and no other region's do ("Lombardy").
 
-The point is the centroid when it lies inside the region, else a point inside it.
+The point is the centroid when it lies inside the region, else a point inside the part
+nearest to the centroid.
 ``population`` is the sum of GeoNames' cities (population >= 500) inside the region — a
 ranking weight, not a census figure — but less than a city of the same name inside it,
 so that "Berlin" or "Lagos" means the city. Names that are ordinary words in news text
@@ -73,8 +74,14 @@ def _names(*candidates: str | None) -> list[str]:
 
 
 def _point(geom) -> tuple[float, float]:
+    """(lat, lon): the centroid when it lies inside ``geom``, else a point inside the part
+    nearest to it, so an archipelago's point is amid its islands (Hawaii's on Maui, not at
+    the far end of the largest island)."""
     centroid = geom.centroid
-    point = centroid if geom.contains(centroid) else geom.representative_point()
+    if geom.contains(centroid):
+        return centroid.y, centroid.x
+    nearest = min(getattr(geom, "geoms", [geom]), key=centroid.distance)
+    point = nearest.representative_point()
     return point.y, point.x
 
 

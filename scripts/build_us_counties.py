@@ -11,9 +11,10 @@ joined by FIPS code.
 Rows use the columns of ``regions.csv`` (the gazetteer reads both the same way):
 ``id`` is ``US-`` and the five-digit FIPS code, ``kind`` the word that ends the name
 (County, Parish, Borough, Census Area, Municipality, Municipio). Virginia's independent
-cities and the District of Columbia are left out: they are towns, and GeoNames has them. The point is
-the centroid when it lies inside the county, else a point inside it; ``population``
-is the sum of GeoNames' cities inside (a ranking weight, as for regions).
+cities and the District of Columbia are left out: they are towns, and GeoNames has them.
+The point is the centroid when it lies inside the county, else a point inside the part
+nearest to it; ``population`` is the sum of GeoNames' cities inside (a ranking weight,
+as for regions).
 
 Usage::
 

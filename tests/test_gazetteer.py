@@ -116,6 +116,9 @@ def test_us_states_are_regions_of_the_us(gazetteer):
     texas = gazetteer.lookup("Texas")[0]
     assert (texas.kind, texas.country) == ("region", "US")
     assert geodesic((texas.lat, texas.lon), (31.25, -99.25)).km < 161  # GeoNames' Texas
+    # Islands: the point is amid them (on Maui), not at the far side of the largest one.
+    hawaii = gazetteer.lookup("Hawaii")[0]
+    assert geodesic((hawaii.lat, hawaii.lon), (20.78785, -156.38612)).km < 161
     # A state beats towns named after it, but not the capital named like a state.
     assert gazetteer.lookup("Virginia")[0].kind == "region"
     assert gazetteer.lookup("Washington")[0].kind == "city"
