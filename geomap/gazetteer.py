@@ -103,12 +103,8 @@ class Gazetteer:
         self.neighbours: dict[str, tuple[str, ...]] = index["neighbours"]
         self.not_places: frozenset[str] = frozenset(index["not_places"])
         self.max_name_words: int = index["max_name_words"]
-        #: The abbreviated words whose dot belongs to the name ("Calif.", "Ga."), or None.
-        self.dotted: re.Pattern[str] | None = (
-            re.compile(rf"\b(?:{'|'.join(re.escape(k[:-1]) for k in index['dotted'])})\.", re.I)
-            if index["dotted"]
-            else None
-        )
+        #: The abbreviations, one word and a dot, that are names with their dot ("calif.").
+        self.dotted: frozenset[str] = frozenset(index["dotted"])
         self._made: dict[int, Place] = {}
         # The few demonyms and not-places, and the least character following each of their
         # beginnings, for `prefixes`.

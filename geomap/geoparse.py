@@ -554,15 +554,15 @@ def _tokens(text: str, gazetteer: Gazetteer) -> list[tuple[int, int]]:
     "Mass." ends a sentence about a church service.
     """
     tokens = list(map(re.Match.span, _TOKEN.finditer(text)))
-    if gazetteer.dotted is None:
-        return tokens
-    dotted = {m.start(): m.end() for m in gazetteer.dotted.finditer(text)}
-    if not dotted:
-        return tokens
-    return [
-        (start, dotted[start]) if start in dotted and text[start - 2 : start] == ", " else (start, end)
-        for start, end in tokens
-    ]
+    dotted = {
+        m.start(1): m.end()
+        for m in _AFTER_COMMA.finditer(text)
+        if m[1].casefold() + "." in gazetteer.dotted
+    }
+    return [(start, dotted.get(start, end)) for start, end in tokens] if dotted else tokens
+
+
+_AFTER_COMMA = re.compile(r", ([^\W\d_]+)\.")
 
 
 class _NameFacts(NamedTuple):
