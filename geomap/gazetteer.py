@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import array
 import bisect
+import contextlib
 import functools
 import hashlib
 import logging
@@ -16,6 +17,7 @@ import marshal
 import os
 import re
 import sys
+import time
 import warnings
 from collections import defaultdict
 from collections.abc import Mapping
@@ -258,6 +260,8 @@ def load_gazetteer(*, cache: Path | None = None, use_cache: bool = True) -> Gaze
         try:
             index = marshal.loads(path.read_bytes())
             if index.get("version") == version:
+                with contextlib.suppress(OSError):
+                    os.utime(path)  # in use: see `_forget_stale`
                 return Gazetteer(index)
         except (EOFError, ValueError, TypeError, AttributeError):
             pass
@@ -268,7 +272,23 @@ def load_gazetteer(*, cache: Path | None = None, use_cache: bool = True) -> Gaze
     index = compile_index(version)
     if use_cache:
         write_cache(path, index, "gazetteer")
+        _forget_stale(path)
     return Gazetteer(index)
+
+
+#: A compiled index of other data (an older geomap) is deleted after this many days unused.
+STALE_DAYS = 30
+
+
+def _forget_stale(path: Path) -> None:
+    """Delete the other compiled indexes in ``path``'s folder not loaded for `STALE_DAYS`:
+    each data version leaves ~25 MB behind. Another geomap sharing the folder keeps its
+    index while it uses it (loading refreshes the file's time)."""
+    cutoff = time.time() - STALE_DAYS * 86_400
+    for other in path.parent.glob("gazetteer-*.marshal"):
+        with contextlib.suppress(OSError):
+            if other != path and other.stat().st_mtime < cutoff:
+                other.unlink()
 
 
 def write_cache(path: Path, value: object, what: str) -> None:
@@ -319,14 +339,12 @@ def compile_index(version: str) -> dict:
         for _, continent in sorted(gnc.get_continents().items())
     ]
     curated = _add_curated(add)
-    states = {
-        f"US-{state['code']}": add(
-            (f"{GEONAMES}:{state['geonameid']}", state["name"], "region", float(state["lat"]),
-             float(state["lon"]), "US", STATE_POPULATION, int(state["geonameid"]), GEONAMES),
-            [],
-        )  # fmt: skip
-        for state in read_csv("us_states.csv")
-    }
+    states: dict[str, int] = {}  # "US-CA" → index, for data/names.csv
+    for state in read_csv("us_states.csv"):
+        gid = int(state["geonameid"])
+        lat, lon = float(state["lat"]), float(state["lon"])
+        row = (f"{GEONAMES}:{gid}", state["name"], "region", lat, lon, "US", STATE_POPULATION)
+        states[f"US-{state['code']}"] = add((*row, gid, GEONAMES), [])
     _add_regions(add)
     for gid, city in sorted(gnc.get_cities().items(), key=lambda item: int(item[0])):
         aliases = [a for a in city["alternatenames"] if _usable_alias(a)]

@@ -1,4 +1,6 @@
 import marshal
+import os
+import time
 
 import pytest
 from geopy.distance import geodesic
@@ -105,6 +107,18 @@ def test_unwritable_cache_warns_and_still_loads(tmp_path, monkeypatch, gazetteer
     with pytest.warns(GeomapWarning, match="cannot write the gazetteer cache"):
         small = gz.load_gazetteer(cache=blocker / "sub")
     assert small.lookup("Testville")[0].name == "Testville"
+
+
+def test_a_new_index_deletes_the_ones_unused_for_a_month(tmp_path, monkeypatch):
+    monkeypatch.setattr(gz, "compile_index", lambda version: _tiny_index(version))
+    old, recent = tmp_path / "gazetteer-old.marshal", tmp_path / "gazetteer-recent.marshal"
+    for path in (old, recent):
+        path.write_bytes(b"an index of other data")
+    month_ago = time.time() - (gz.STALE_DAYS + 1) * 86_400
+    os.utime(old, (month_ago, month_ago))
+    gz.load_gazetteer(cache=tmp_path)
+    assert not old.exists() and recent.exists()
+    assert (tmp_path / f"gazetteer-{gz.data_version()}.marshal").exists()
 
 
 def _tiny_index(version):

@@ -324,9 +324,7 @@ def test_a_name_shared_with_its_own_country_or_state(gazetteer):
         ("Deputies in Orange County arrested him near Anaheim.", 33.70, -117.76),
     ],
 )
-def test_a_county_of_several_states_is_the_one_near_the_article_places(
-    gazetteer, text, lat, lon
-):
+def test_a_county_of_several_states_is_the_one_near_the_article_places(gazetteer, text, lat, lon):
     (county,) = [m.place for m in parse(text, gazetteer) if m.text.endswith("County")]
     assert county.kind == "region" and county.country == "US"
     assert abs(county.lat - lat) < 0.1 and abs(county.lon - lon) < 0.1
