@@ -339,18 +339,22 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: bool) -> None:
+    from dataclasses import asdict
+
+    from geomap import manifest
     from geomap.export import Report, write_outputs
     from geomap.gazetteer import default_gazetteer
-    from geomap.pipeline import build, results_version
+    from geomap.pipeline import join_results, process, results_version
     from geomap.render import DEFAULT_SOURCE
     from geomap.store import Store
 
     started = time.perf_counter()
     jobs = args.jobs or os.cpu_count() or 1
     gazetteer = default_gazetteer()
+    version = results_version(gazetteer)
     try:
-        with Store(args.out, results_version(gazetteer), fresh=args.fresh) as store:
-            result = build(
+        with Store(args.out, version, fresh=args.fresh) as store:
+            done = process(
                 paths,
                 gazetteer=gazetteer,
                 store=store,
@@ -362,7 +366,7 @@ def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: b
             raise
         log.error("error: %s", err)
         return
-    log.info(result.changes.summary())
+    log.info(done.changes.summary())
     report = Report(
         title=args.title,
         subtitle=args.subtitle,
@@ -370,7 +374,14 @@ def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: b
         inline=args.inline,
         image_format="" if args.image_format == "none" else args.image_format,
     )
+    made_from = manifest.fingerprint(version, (r.article for r in done.results), asdict(report))
+    if not args.fresh and manifest.is_current(args.out, made_from):
+        log.info("outputs in %s are up to date: nothing to write", args.out)
+        return
+    manifest.forget(args.out)
+    result = join_results(done.results, gazetteer, done.changes, done.warnings)
     written = write_outputs(result, args.out, report, jobs=jobs)
+    manifest.record(args.out, made_from, written)
     literal = int((result.places["role"] == "literal").sum())
     log.info(
         "mentions: %d, places: %d (%d literal), countries drawn: %d, troop figures: %d, "

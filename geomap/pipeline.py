@@ -64,6 +64,15 @@ class MapBuild:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Processed:
+    """Every article's results, in reading order, once the store is up to date."""
+
+    results: list[ArticleResult]
+    changes: Changes
+    warnings: list[str]
+
+
 def build(
     paths: Iterable[str | Path],
     *,
@@ -79,6 +88,20 @@ def build(
     problems (an undated article, undecodable bytes, an unreadable store) are
     collected as strings in ``MapBuild.warnings`` instead of stopping the build.
     """
+    gazetteer = gazetteer or default_gazetteer()
+    done = process(paths, gazetteer=gazetteer, store=store, jobs=jobs, progress=progress)
+    return join_results(done.results, gazetteer, done.changes, done.warnings)
+
+
+def process(
+    paths: Iterable[str | Path],
+    *,
+    gazetteer: Gazetteer | None = None,
+    store: Store | None = None,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> Processed:
+    """`build` up to the join: read the articles and process those the store lacks."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GeomapWarning)
         articles = read_articles(paths)
@@ -92,7 +115,7 @@ def build(
     soft = [str(w.message) for w in caught if issubclass(w.category, GeomapWarning)]
     for message in soft:
         log.warning(message)
-    return join_results(results, gazetteer, changes, soft)
+    return Processed(results, changes, soft)
 
 
 def process_article(article: Article, gazetteer: Gazetteer) -> ArticleResult:

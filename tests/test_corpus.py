@@ -103,6 +103,31 @@ def test_second_build_without_change_processes_nothing(corpus, tmp_path, counted
     assert (out / "places.geojson").read_text() == first
 
 
+def test_a_build_with_nothing_new_writes_nothing(corpus, tmp_path, caplog):
+    out = tmp_path / "out"
+    build(corpus, out, "--format", "png")
+
+    def stamps():
+        return {p.name: p.stat().st_mtime_ns for p in out.iterdir() if not p.name.startswith(".")}
+
+    first = stamps()
+    assert {"map.html", "map.png", "places.geojson", "figures.csv"} <= set(first)
+    caplog.clear()
+    build(corpus, out, "--format", "png")
+    assert "up to date: nothing to write" in caplog.text
+    assert stamps() == first
+    # Another option, a lost output or a changed article: written again.
+    build(corpus, out, "--format", "png", "--title", "Sahel forces")
+    assert "Sahel forces" in (out / "map.html").read_text()
+    (out / "map.png").unlink()
+    build(corpus, out, "--format", "png", "--title", "Sahel forces")
+    assert (out / "map.png").exists()
+    caplog.clear()
+    (corpus / "a2.txt").write_text(A2.replace("Gao", "Kidal"))
+    build(corpus, out, "--format", "png", "--title", "Sahel forces")
+    assert "up to date" not in caplog.text and "Kidal" in places(out)
+
+
 @pytest.mark.parametrize("damage", ["delete", "corrupt"])
 def test_lost_store_rebuilds_from_scratch_with_a_warning(corpus, tmp_path, counted, caplog, damage):
     out = tmp_path / "out"
