@@ -338,14 +338,14 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: bool) -> None:
-    from dataclasses import asdict
+#: The build options the outputs depend on (`manifest.fingerprint`).
+_OUTPUT_OPTIONS = ("title", "subtitle", "source", "inline", "image_format")
 
+
+def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: bool) -> None:
     from geomap import manifest
-    from geomap.export import Report, write_outputs
     from geomap.gazetteer import default_gazetteer
     from geomap.pipeline import join_results, process, results_version
-    from geomap.render import DEFAULT_SOURCE
     from geomap.store import Store
 
     started = time.perf_counter()
@@ -367,6 +367,15 @@ def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: b
         log.error("error: %s", err)
         return
     log.info(done.changes.summary())
+    options = {name: getattr(args, name) for name in _OUTPUT_OPTIONS}
+    made_from = manifest.fingerprint(version, (r.article for r in done.results), options)
+    if not args.fresh and manifest.is_current(args.out, made_from):
+        log.info("outputs in %s are up to date: nothing to write", args.out)
+        return
+    # Only now the rendering libraries: an up-to-date build does not import them.
+    from geomap.export import Report, write_outputs
+    from geomap.render import DEFAULT_SOURCE
+
     report = Report(
         title=args.title,
         subtitle=args.subtitle,
@@ -374,10 +383,6 @@ def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: b
         inline=args.inline,
         image_format="" if args.image_format == "none" else args.image_format,
     )
-    made_from = manifest.fingerprint(version, (r.article for r in done.results), asdict(report))
-    if not args.fresh and manifest.is_current(args.out, made_from):
-        log.info("outputs in %s are up to date: nothing to write", args.out)
-        return
     manifest.forget(args.out)
     result = join_results(done.results, gazetteer, done.changes, done.warnings)
     written = write_outputs(result, args.out, report, jobs=jobs)
