@@ -21,7 +21,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Container, Sequence, Set
 from dataclasses import dataclass
 from itertools import compress
 from operator import itemgetter
@@ -437,11 +437,9 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
         within = _qualifier(article.text, matches, resolved, k)
         choice = (*name, id(match.candidates), id(within))
         if choice not in choices:
-            context = votes.copy()
-            if reading.country and not match.demonym:
-                context[reading.country] -= 1
+            context = _other_votes(votes, reading if not match.demonym else None)
             choices[choice] = _resolve(
-                match, +context, gazetteer, neighbours=_neighbours(points, match), within=within
+                match, context, gazetteer, neighbours=_neighbours(points, match), within=within
             )
         place, confidence, why = choices[choice]
         i = bisect.bisect_right(starts, match.start) - 1  # the sentence holding the mention
@@ -935,7 +933,9 @@ def _neighbours(points: list[tuple[str, Place]], match: _Match) -> list[Place]:
     """The `_map_points` that may tell where ``match`` is: not mentions of its own name,
     each place once however often it is named."""
     name = match.text.casefold()
-    return list(dict.fromkeys(place for other, place in points if other != name))
+    # By identity: the gazetteer makes one object of each place (`Gazetteer.place`), and
+    # hashing a Place hashes all its fields.
+    return list({id(place): place for other, place in points if other != name}.values())
 
 
 def _qualifier(text: str, matches: list[_Match], readings: list[Place], k: int) -> Place | None:
@@ -947,6 +947,16 @@ def _qualifier(text: str, matches: list[_Match], readings: list[Place], k: int) 
     if gap.strip() != "," or following.kind not in ("region", "country") or not following.country:
         return None
     return following
+
+
+def _other_votes(votes: Counter[str], reading: Place | None) -> Set[str]:
+    """The countries with a vote in ``votes`` once the vote of ``reading`` (a mention's own
+    first reading, None if it has none) is taken back. `_resolve` asks only whether a
+    country is among them: a set view, not a copy of the counts."""
+    countries = votes.keys()
+    if reading is not None and reading.country and votes[reading.country] == 1:
+        return countries - {reading.country}
+    return countries
 
 
 def _context_countries(matches: list[_Match]) -> Counter[str]:
@@ -965,7 +975,7 @@ def _context_countries(matches: list[_Match]) -> Counter[str]:
 
 def _resolve(
     match: _Match,
-    context: Counter[str],
+    context: Container[str],
     gazetteer: Gazetteer,
     *,
     neighbours: Sequence[Place] = (),
