@@ -34,8 +34,10 @@ from geomap.gazetteer import CURATED, Gazetteer, Place, default_gazetteer
 ROLES = ("literal", "associative", "adjectival", "embedded")
 
 # An abbreviation ("U.S.") or a word. Written as one leading character class (the same
-# tokens as "(?:[A-Z]\.){2,}|[^\W_]+") so the regex engine skips to word characters.
-_TOKEN = re.compile(r"[^\W_](?:(?<=[A-Z])\.(?:[A-Z]\.)+|[^\W_]*)")
+# tokens as "(?:[A-Z]\.){2,}|[^\W_]+") so the regex engine skips to word characters; the
+# word's rest is possessive ("*+"; nothing follows that could make it give characters back),
+# which the engine runs faster.
+_TOKEN = re.compile(r"[^\W_](?:(?<=[A-Z])\.(?:[A-Z]\.)+|[^\W_]*+)")
 _JOIN_MARKS = {"'", "’", "-"}
 _JOINED_AFTER = re.compile(r"['’][^\W_]|-[^\W_a-z]")
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -1024,7 +1026,8 @@ def _resolve(
                 why = f"in {within.name}"
         return value, why
 
-    scores = [value + bonuses(place)[0] for place, value in zip(candidates, base, strict=True)]
+    added = list(map(bonuses, candidates))
+    scores = [value + bonus for value, (bonus, _) in zip(base, added, strict=True)]
     ranked = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
     best = candidates[ranked[0]]
     margin = scores[ranked[0]] - scores[ranked[1]] if len(ranked) > 1 else 5.0
@@ -1032,7 +1035,7 @@ def _resolve(
     if best.source == CURATED:
         why = "curated place"
     else:
-        why = bonuses(best)[1] if best is not match.candidates[0] else None
+        why = added[ranked[0]][1] if best is not match.candidates[0] else None
         why = why or "largest population"
     return best, confidence, why
 
