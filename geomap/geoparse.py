@@ -370,6 +370,8 @@ _ABBREVIATIONS = {"st": "Saint", "ste": "Sainte", "mt": "Mount", "ft": "Fort", "
 _ABBREVIATION = re.compile(r"\b(St|Ste|Mt|Ft|Pt)\.? ", re.IGNORECASE)
 # Names with this many candidates ("Franklin", "Washington") are too common to place others.
 _VAGUE_NAME_CANDIDATES = 50
+#: At most this many passes in context (most articles settle after the first).
+MAX_PASSES = 4
 #: An all-capitals name this long or shorter is an abbreviation ("EU", "US", "UAE"); a longer
 #: one is a name in capitals, as in a dateline ("WASHINGTON", "ROME").
 ABBREVIATION_LETTERS = 3
@@ -416,9 +418,13 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
     sentences = sentence_spans(article.text)
     starts = [s for s, _ in sentences]
     matches = find_toponyms(article.text, gazetteer, sentences)
-    # Two passes: the unambiguous places give a first context; then every resolved
-    # place (but the mention's own reading) votes, so "Atlanta … Georgia" means the state,
-    # and the first readings are the neighbours that pull a small town to its area.
+    # The unambiguous places give a first context; then every resolved place (but the
+    # mention's own reading) votes, so "Atlanta … Georgia" means the state, and the
+    # readings are the neighbours that pull a small town to its area. That pass is
+    # repeated while it changes a reading: a town first read in another state ("Parkland",
+    # Washington) no longer pulls its namesakes there once it is read near the others.
+    # Readings that settle are kept; when two readings pull each other back and forth
+    # instead, the first pass's stand.
     # In the first pass the mentions of one name (same text, role and kind) have the same
     # candidates and context: each name is resolved once.
     names = [(match.text, match.role, match.demonym) for match in matches]
@@ -428,22 +434,16 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
         if name not in readings:
             readings[name] = _resolve(match, first, gazetteer)[0]
     resolved = [readings[name] for name in names]
-    votes = Counter(
-        p.country for p, m in zip(resolved, matches, strict=True) if p.country and not m.demonym
-    )
-    points = _map_points(matches, resolved)
-    # In the second pass a name's mentions differ only by the place written after them.
-    choices: dict[tuple, tuple[Place, float, str]] = {}
+    chosen = settled = _in_context(article.text, names, matches, resolved, gazetteer)
+    for _ in range(MAX_PASSES - 1):
+        again = [place for place, _, _ in settled]
+        if again == resolved:
+            chosen = settled
+            break
+        resolved = again
+        settled = _in_context(article.text, names, matches, resolved, gazetteer)
     mentions = []
-    for k, (name, match, reading) in enumerate(zip(names, matches, resolved, strict=True)):
-        within = _qualifier(article.text, matches, resolved, k)
-        choice = (*name, id(match.candidates), id(within))
-        if choice not in choices:
-            context = _other_votes(votes, reading if not match.demonym else None)
-            choices[choice] = _resolve(
-                match, context, gazetteer, neighbours=_neighbours(points, match), within=within
-            )
-        place, confidence, why = choices[choice]
+    for match, (place, confidence, why) in zip(matches, chosen, strict=True):
         i = bisect.bisect_right(starts, match.start) - 1  # the sentence holding the mention
         if i >= 0 and match.start < sentences[i][1]:
             s_start, s_end = sentences[i]
@@ -464,6 +464,34 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
             )
         )
     return mentions
+
+
+def _in_context(
+    text: str,
+    names: list[tuple],
+    matches: list[_Match],
+    readings: list[Place],
+    gazetteer: Gazetteer,
+) -> list[tuple[Place, float, str]]:
+    """Every mention resolved with the article's other ``readings`` as its context and
+    neighbours: (place, confidence, why) each."""
+    votes = Counter(
+        p.country for p, m in zip(readings, matches, strict=True) if p.country and not m.demonym
+    )
+    points = _map_points(matches, readings)
+    # A name's mentions differ only by their own reading and the place written after them.
+    choices: dict[tuple, tuple[Place, float, str]] = {}
+    chosen = []
+    for k, (name, match, reading) in enumerate(zip(names, matches, readings, strict=True)):
+        within = _qualifier(text, matches, readings, k)
+        choice = (*name, id(match.candidates), id(within), id(reading))
+        if choice not in choices:
+            context = _other_votes(votes, reading if not match.demonym else None)
+            choices[choice] = _resolve(
+                match, context, gazetteer, neighbours=_neighbours(points, match), within=within
+            )
+        chosen.append(choices[choice])
+    return chosen
 
 
 def find_toponyms(

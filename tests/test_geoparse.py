@@ -330,6 +330,18 @@ def test_a_county_of_several_states_is_the_one_near_the_article_places(gazetteer
     assert abs(county.lat - lat) < 0.1 and abs(county.lon - lon) < 0.1
 
 
+def test_readings_are_revised_until_they_settle(gazetteer):
+    # First read, "Parkland" is the larger Parkland, Washington, which pulls "Washington"
+    # to the state; once Parkland is read next to Coral Springs, the Post is in D.C.
+    text = (
+        "The Washington Post reported from Parkland. Students at the Parkland school in "
+        "Coral Springs, Florida, marched."
+    )
+    places = {m.text: m.place for m in parse(text, gazetteer)}
+    assert places["Washington"].kind == "city" and abs(places["Washington"].lat - 38.9) < 0.1
+    assert abs(places["Parkland"].lat - 26.31) < 0.2
+
+
 def test_the_article_other_places_pick_the_nearby_town(gazetteer):
     # Parkland, Washington is the larger; next to Coral Springs it is Parkland, Florida.
     # ("in" before it: bare "Parkland" is a common word and a small town to recognition.)
