@@ -600,7 +600,7 @@ class _NameFacts(NamedTuple):
     best: Place  # the place the resolver would favour: a curated one, else the largest
     primary: bool  # some place's own name, not only an alternate spelling
     large: bool
-    plausible_inside: bool  # `_plausible` for a name that starts no sentence
+    plausible_inside: bool  # `_plausible_inside`
     values: tuple[float, ...]  # the context-free features, in FEATURES order (0 elsewhere)
 
 
@@ -636,7 +636,7 @@ def _name_facts(gazetteer: Gazetteer, name: str, demonym: bool) -> _NameFacts:
         ),
     ):
         values[_F[feature]] = float(value)
-    plausible_inside = _plausible(name, -1, places[0], primary, set())
+    plausible_inside = _plausible_inside(name, places[0], primary)
     return _NameFacts(places, best, primary, large, plausible_inside, tuple(values))
 
 
@@ -769,7 +769,8 @@ def _compass_before(text: str, tokens, i: int) -> bool:
 
 
 def _small_one_word(name: str, facts: _NameFacts) -> bool:
-    """`_plausible`'s sentence-start test applies: a one-word name of a small place."""
+    """A one-word name of a small place: weak evidence at a sentence start ("Over the
+    past decade")."""
     place = facts.places[0]
     return place.kind == "city" and place.population < 100_000 and " " not in name
 
@@ -924,22 +925,18 @@ def _joined(text: str, tokens, a: int, b: int) -> bool:
     return a >= 0 and b < len(tokens) and text[tokens[a][1] : tokens[b][0]] == " "
 
 
-def _plausible(
-    name: str, start: int, best: Place, primary: bool, sentence_starts: set[int]
-) -> bool:
-    """False for weak evidence of a small place (a feature of the recognition model).
+def _plausible_inside(name: str, best: Place, primary: bool) -> bool:
+    """False for weak evidence of a small place, wherever the name stands (a feature of
+    the recognition model; a sentence start weakens it further, `_small_one_word`).
 
-    A one-word name of a small place at a sentence start ("Over the past decade"),
-    or a small place known only by an alternate spelling (``primary`` False: "Nusrat"
-    for Noşratābād).
+    A small place known only by an alternate spelling (``primary`` False: "Nusrat" for
+    Noşratābād), or a one-word small place written in capitals.
     """
     if best.kind != "city" or best.population >= 100_000:
         return True
     if not primary and best.population < 50_000:
         return False
-    if " " in name:
-        return True
-    return start not in sentence_starts and not name.isupper()
+    return " " in name or not name.isupper()
 
 
 def _map_points(matches: list[_Match], readings: list[Place]) -> list[tuple[str, Place]]:
