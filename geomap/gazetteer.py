@@ -365,20 +365,21 @@ def compile_index(version: str) -> dict:
 
     demonyms: dict[str, int] = {}
     dotted: list[str] = []  # names.csv's abbreviations whose dot is part of the name
+    by_id = {**curated, **states}  # curated slugs and "US-CA"
     by_name = {_key(rows[i][1]): i for i in (*countries.values(), *continents, *curated.values())}
     for name, target, kind in _read_names():
-        index = countries.get(target) if len(target) == 2 else curated.get(target)
-        index = states.get(target) if index is None else index
+        index = countries.get(target) if len(target) == 2 else by_id.get(target)
         if index is None:
             index = by_name.get(_key(target))
         if index is None:
             raise DataError(f"data/names.csv: {name!r} points to unknown place {target!r}")
+        key = _key(name)
         if kind == "demonym":
-            demonyms[_key(name)] = index
+            demonyms[key] = index
         else:
-            names[_key(name)].append(index)
-            if _DOTTED.match(_key(name)):
-                dotted.append(_key(name))
+            names[key].append(index)
+            if _DOTTED.match(key):
+                dotted.append(key)
 
     return _columnar(version, rows, names, demonyms, dotted, countries, curated, neighbours)
 
