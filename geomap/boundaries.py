@@ -78,15 +78,21 @@ PRESENT_STATUSES = ("present", "departing")
 
 
 def point_geometry(lat: float, lon: float) -> Point:
-    """The one place where (lat, lon) becomes shapely's (x=lon, y=lat)."""
+    """One (lat, lon) as shapely's (x=lon, y=lat); `_xy` does it for many places."""
     return Point(lon, lat)
+
+
+def _xy(places: Sequence[Place | None]) -> np.ndarray:
+    """Places as shapely's (x=lon, y=lat) rows of an (n, 2) array; NaN for None."""
+    xy = np.array([(p.lon, p.lat) if p else (np.nan, np.nan) for p in places], dtype=float)
+    return xy.reshape(-1, 2)
 
 
 def place_points(places: Sequence[Place | None]) -> np.ndarray:
     """`point_geometry` of many places at once (None stays None): one shapely call."""
-    xy = np.array([(p.lon, p.lat) if p else (np.nan, np.nan) for p in places], dtype=float)
-    points = shapely.points(xy.reshape(-1, 2))
-    points[np.isnan(xy.reshape(-1, 2)[:, 0])] = None
+    xy = _xy(places)
+    points = shapely.points(xy)
+    points[np.isnan(xy[:, 0])] = None
     return points
 
 
@@ -240,8 +246,8 @@ def movements_frame(movements: Iterable[Movement]) -> gpd.GeoDataFrame:
         }
         for m in ordered
     ]
-    ends = [(m.origin.lon, m.origin.lat, m.destination.lon, m.destination.lat) for m in ordered]
-    lines = shapely.linestrings(np.array(ends, dtype=float).reshape(-1, 2, 2))
+    ends = np.stack([_xy([m.origin for m in ordered]), _xy([m.destination for m in ordered])], 1)
+    lines = shapely.linestrings(ends)
     return _frame(rows, MOVEMENT_COLUMNS, lines)
 
 
