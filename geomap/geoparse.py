@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from geomap import recognise
 from geomap.articles import Article, sentence_spans
-from geomap.gazetteer import CURATED, Gazetteer, Place, default_gazetteer
+from geomap.gazetteer import CURATED, GEONAMES, Gazetteer, Place, default_gazetteer
 
 ROLES = ("literal", "associative", "adjectival", "embedded")
 
@@ -608,7 +608,7 @@ class _NameFacts(NamedTuple):
 def _name_facts(gazetteer: Gazetteer, name: str, demonym: bool) -> _NameFacts:
     """The context-free facts and features of ``name`` (cached: names repeat across articles)."""
     places = (gazetteer.demonym(name),) if demonym else tuple(gazetteer.lookup(name))
-    best = next((p for p in places if p.source != "geonames"), places[0])
+    best = next((p for p in places if p.source != GEONAMES), places[0])
     primary = demonym or any(gazetteer.is_primary_name(p, name) for p in places)
     large = best.kind in ("country", "region") or best.population >= 100_000
     single = " " not in name and "-" not in name
@@ -621,7 +621,7 @@ def _name_facts(gazetteer: Gazetteer, name: str, demonym: bool) -> _NameFacts:
         ("country", best.kind == "country"),
         ("region", best.kind == "region"),
         ("city", best.kind == "city"),
-        ("curated", best.source != "geonames"),
+        ("curated", best.source != GEONAMES),
         ("log_population", math.log10(best.population + 1) / 9),
         ("all_caps", name.isupper()),
         ("alternate_name_only", not primary),
