@@ -425,9 +425,9 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
     # Washington) no longer pulls its namesakes there once it is read near the others.
     # Readings that settle are kept; when two readings pull each other back and forth
     # instead, the first pass's stand.
-    # In the first pass the mentions of one name (same text, role and kind) have the same
-    # candidates and context: each name is resolved once.
-    names = [(match.text, match.role, match.demonym) for match in matches]
+    # In the first pass the mentions of one name (same text, role, kind and candidates)
+    # have the same context: each name is resolved once.
+    names = [(m.text, m.role, m.demonym, id(m.candidates)) for m in matches]
     first = _context_countries(matches)
     readings: dict[tuple, Place] = {}
     for name, match in zip(names, matches, strict=True):
@@ -484,7 +484,7 @@ def _in_context(
     chosen = []
     for k, (name, match, reading) in enumerate(zip(names, matches, readings, strict=True)):
         within = _qualifier(text, matches, readings, k)
-        choice = (*name, id(match.candidates), id(within), id(reading))
+        choice = (*name, id(within), id(reading))
         if choice not in choices:
             context = _other_votes(votes, reading if not match.demonym else None)
             choices[choice] = _resolve(
@@ -558,6 +558,8 @@ def candidates(
             i = free = head + 1
         else:
             role = _role(text, tokens, first, j, places[0]) or "embedded"
+        if kind == "place" and _ARTICLE_BEFORE.search(text, max(0, start - 40), start):
+            places = _natural_features(places)
         match = _Match(start, end, text[start:end], places, role, kind == "demonym", key)
         values = _features(text, tokens, first, j, match, facts, sentence_starts)
         values[_F["extended_to_head"]] = float(head is not None)
@@ -749,6 +751,22 @@ _COMPASS = {
 
 
 _DC = (", D.C.", ", DC ", ", DC,", ", DC.")
+#: "the" right before a name, with up to two plain words that place a part of a sea
+#: or a region between them: "the Atlantic", "the tropical Atlantic", "the north Pacific".
+_ARTICLE_BEFORE = re.compile(
+    r"\b[Tt]he (?:(?:north|south|east|west|northern|southern|eastern|western|central"
+    r"|tropical|equatorial|upper|lower|open|mid)[ -]){0,2}$"
+)
+
+
+def _natural_features(places: tuple[Place, ...]) -> tuple[Place, ...]:
+    """After "the", only a name's seas, rivers and other natural features, if it has any:
+    towns take no article ("the Atlantic" is the ocean, not Atlantic, Iowa), while a
+    name's country or region keeps competing ("the Niger" may still be the country)."""
+    natural = tuple(p for p in places if p.kind == "other")
+    return (
+        natural + tuple(p for p in places if p.kind in ("country", "region")) if natural else places
+    )
 
 
 def _head_after(text: str, tokens, j: int) -> int | None:

@@ -356,3 +356,23 @@ def test_an_abbreviated_saint_is_the_place_own_name(gazetteer):
     florida = found("The storm hit St. Petersburg, Florida.", gazetteer)
     assert russia["St. Petersburg"][1] == "RU"
     assert florida["St. Petersburg"][1] == "US"
+
+
+def test_the_before_a_name_means_the_sea_not_the_town(gazetteer):
+    # An article about Colorado and Missouri: without "the", Atlantic, Iowa and Pacific,
+    # Missouri win on the article's country and places; towns take no article.
+    text = (
+        "Scientists in Fort Collins, Colorado, and St. Louis, Missouri, said the tropical "
+        "Atlantic is warm and the eastern Pacific cool. Atlantic, Iowa, saw no rain."
+    )
+    mentions = parse(text, gazetteer)
+    kinds = [
+        (m.text, m.place.kind, m.place.country)
+        for m in mentions
+        if m.text in ("Atlantic", "Pacific")
+    ]
+    assert kinds == [
+        ("Atlantic", "other", None),
+        ("Pacific", "other", None),
+        ("Atlantic", "city", "US"),
+    ]
