@@ -345,7 +345,7 @@ def compile_index(version: str) -> dict:
         lat, lon = float(state["lat"]), float(state["lon"])
         row = (f"{GEONAMES}:{gid}", state["name"], "region", lat, lon, "US", STATE_POPULATION)
         states[f"US-{state['code']}"] = add((*row, gid, GEONAMES), [])
-    _add_regions(add)
+    regions = _add_regions(add)
     for gid, city in sorted(gnc.get_cities().items(), key=lambda item: int(item[0])):
         aliases = [a for a in city["alternatenames"] if _usable_alias(a)]
         add(
@@ -365,7 +365,7 @@ def compile_index(version: str) -> dict:
 
     demonyms: dict[str, int] = {}
     dotted: list[str] = []  # names.csv's abbreviations whose dot is part of the name
-    by_id = {**curated, **states}  # curated slugs and "US-CA"
+    by_id = {**curated, **states, **regions}  # curated slugs, "US-CA", "GB-england"
     by_name = {_key(rows[i][1]): i for i in (*countries.values(), *continents, *curated.values())}
     for name, target, kind in _read_names():
         index = countries.get(target) if len(target) == 2 else by_id.get(target)
@@ -474,12 +474,13 @@ def _add_curated(add) -> dict[str, int]:
     return curated
 
 
-def _add_regions(add) -> None:
+def _add_regions(add) -> dict[str, int]:
     """States and provinces outside the US (``data/regions.csv``, from Natural Earth) and
-    US counties (``data/us_counties.csv``, from the Census Bureau)."""
+    US counties (``data/us_counties.csv``, from the Census Bureau); their ids → index."""
+    indexes = {}
     for file, source in _REGION_FILES:
         for row in read_csv(file):
-            add(
+            indexes[row["id"]] = add(
                 (
                     f"{source}:{row['id']}",
                     row["name"],
@@ -493,6 +494,7 @@ def _add_regions(add) -> None:
                 ),
                 [a for a in row["aliases"].split("|") if a],
             )
+    return indexes
 
 
 def _read_names() -> list[tuple[str, str, str]]:

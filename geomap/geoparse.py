@@ -550,7 +550,9 @@ def candidates(
             else None
         )
         if kind == "demonym":
-            role = "literal" if places[0].kind == "region" else "adjectival"
+            # "Sahelian towns" name a place; "English troops", like "French troops", an actor.
+            region = places[0].kind == "region" and not places[0].country
+            role = "literal" if region else "adjectival"
         elif head is not None:
             # "Orange County", "Colorado State University": the whole name is the toponym;
             # the place it is named after only stands in for it, so it is not mapped.
@@ -1122,13 +1124,18 @@ def _ranking(gazetteer: Gazetteer, text: str, key: str, demonym: bool) -> _Ranki
 
 
 def _named_after_a_city(place: Place, candidates: tuple[Place, ...]) -> bool:
-    """True for a region with a larger city of the same name in it (about REGION_KM)."""
-    return place.kind == "region" and any(
-        other.kind == "city"
-        and other.country == place.country
-        and other.population >= place.population
-        and _km(place, other) < REGION_KM
-        for other in candidates
+    """True for a region with a larger city of the same name in it (about REGION_KM); never
+    for a curated region, whose population is not given ("Appalachia", not Appalachia, Va.)."""
+    return (
+        place.kind == "region"
+        and place.source != CURATED
+        and any(
+            other.kind == "city"
+            and other.country == place.country
+            and other.population >= place.population
+            and _km(place, other) < REGION_KM
+            for other in candidates
+        )
     )
 
 

@@ -32,6 +32,11 @@ CASES = [
         "comma thousands",
     ),
     (
+        "About 300 English troops arrived in Gao.",
+        [("United Kingdom", 300, "approx", "troops", "Gao", "arriving")],
+        "a nation's demonym names its state",
+    ),
+    (
         "German officials said 1.100 soldiers remain in Mali.",
         [("Germany", 1100, "exact", "soldiers", "Mali", "present")],
         "dot thousands",

@@ -376,3 +376,26 @@ def test_the_before_a_name_means_the_sea_not_the_town(gazetteer):
         ("Pacific", "other", None),
         ("Atlantic", "city", "US"),
     ]
+
+
+def test_the_regions_us_news_names(gazetteer):
+    # Were the town of New England, North Dakota, the West Coast of Singapore, the town of
+    # Appalachia, Virginia (a same-named town no longer hides a curated region), or nothing.
+    mentions = found(
+        "Storms hit the Midwest and New England; the West Coast stayed dry and towns in "
+        "Appalachia flooded.",
+        gazetteer,
+    )
+    for name in ("Midwest", "New England", "West Coast", "Appalachia"):
+        assert mentions[name] == (name, "US", "literal")
+    (region,) = [m.place for m in parse("Towns in Appalachia flooded.", gazetteer)]
+    assert region.kind == "region"
+
+
+def test_the_demonyms_of_britain_nations_are_theirs(gazetteer):
+    # "English" was the United Kingdom's (its point 300 km north of England's); a nation's
+    # demonym still names an actor (adjectival), unlike a world region's ("Sahelian").
+    mentions = found("English fans and Scottish clubs met in Sahelian heat.", gazetteer)
+    assert mentions["English"] == ("England", "GB", "adjectival")
+    assert mentions["Scottish"] == ("Scotland", "GB", "adjectival")
+    assert mentions["Sahelian"] == ("Sahel", None, "literal")
