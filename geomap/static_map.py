@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import io
 import math
+import struct
 import textwrap
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +44,6 @@ from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter
 from matplotlib.transforms import Bbox, IdentityTransform
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
-from PIL import Image
 from shapely.geometry import Point, box
 
 from geomap.boundaries import latest_figures, load_countries
@@ -90,7 +91,8 @@ DRAW_STYLE = {"font.family": FONT, "hatch.linewidth": 2.5, "hatch.color": "edge"
 SAVE_STYLE = {"svg.hashsalt": "geomap", "svg.fonttype": "none"}
 #: SVG metadata that would change with the clock or matplotlib's version, left out.
 SVG_METADATA = {"Date": None, "Creator": None}
-#: zlib level of the PNG's pixels: 1 is fastest, and as small as Pillow's level 6 here.
+#: zlib level of the PNG's pixels: 1 is fastest, and unfiltered rows of a map's flat
+#: colours deflate smaller at level 1 (about 510 kB here) than Pillow's filtered ones at 6.
 PNG_LEVEL = 1
 #: Where a place label may go, in order: right, left, above, below, then the diagonals.
 LABEL_SPOTS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
@@ -200,14 +202,31 @@ def _rgba(figure: Figure) -> np.ndarray:
 
 
 def _png(rgba: np.ndarray, dpi: float) -> bytes:
-    """Agg's RGBA pixels as a PNG at zlib level PNG_LEVEL, written by Pillow.
+    """Agg's RGBA pixels as a PNG: rows unfiltered, deflated at PNG_LEVEL, and the dpi.
 
-    `savefig` asks Pillow for its slowest compression; at level 1 a map's flat colours
-    deflate about as small, in a fraction of the time. No metadata: same pixels, same bytes.
+    Written here rather than by Pillow, which has no option to skip choosing a filter
+    for every row: that choice took two thirds of its 90 ms for 1600 × 1000, and a map's
+    long runs of one colour deflate as small without filters. No other metadata: same
+    pixels, same bytes.
     """
-    out = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(out, "PNG", compress_level=PNG_LEVEL, dpi=(dpi, dpi))
-    return out.getvalue()
+    height, width, _ = rgba.shape
+    rows = np.zeros((height, 1 + 4 * width), np.uint8)  # each row: filter 0, then RGBA
+    rows[:, 1:] = rgba.reshape(height, -1)
+    per_metre = int(dpi / 0.0254 + 0.5)
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
+            _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            _chunk(b"IDAT", zlib.compress(rows, PNG_LEVEL)),
+            _chunk(b"IEND", b""),
+        ]
+    )
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    """A PNG chunk: length, type, data and the CRC of type and data."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def _inches(pixels: int, dpi: float) -> float:
