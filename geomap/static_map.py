@@ -10,13 +10,15 @@ figure.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import math
 import struct
 import textwrap
 import zlib
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,6 +27,7 @@ import matplotlib as mpl
 import numpy as np
 import shapely
 from matplotlib import path as mpath
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.figure import Figure
@@ -48,6 +51,7 @@ from shapely.geometry import Point, box
 
 from geomap.boundaries import latest_figures, load_countries
 from geomap.exceptions import OutputError
+from geomap.manifest import code_and_data
 from geomap.pipeline import MapBuild
 from geomap.popups import figure_label
 from geomap.render import (
@@ -68,6 +72,8 @@ from geomap.render import (
 )
 
 IMAGE_FORMATS = ("png", "svg")
+#: The file in the output folder that keeps the base layer's pixels (`_Base`) between builds.
+BASE_CACHE = ".geomap-map-base"
 #: The size the layout is designed at; other sizes scale all of it (through the dpi).
 REFERENCE_SIZE = (1600, 1000)
 SEA = "#dde6ec"
@@ -142,7 +148,7 @@ def draw_map(
     width, height = size
     dpi = 100 * min(width / REFERENCE_SIZE[0], height / REFERENCE_SIZE[1])
     with mpl.rc_context(DRAW_STYLE):
-        figure = Figure(figsize=(_inches(width, dpi), _inches(height, dpi)), dpi=dpi)
+        figure = _MapFigure(figsize=(_inches(width, dpi), _inches(height, dpi)), dpi=dpi)
         FigureCanvasAgg(figure)  # the canvas labels measure text with
         top = _heading(figure, title, subtitle)
         _bottom_line(figure, result, source)
@@ -150,6 +156,7 @@ def draw_map(
         view = _View.fit(ax, result.places)
         _draw_countries(ax, view, result.countries)
         classes = _draw_presence(ax, view, result.countries)
+        shapes = list(ax.collections)
         view.freeze()
         labels = _Labels(ax)
         _graticule(ax, view, labels)
@@ -157,11 +164,18 @@ def draw_map(
         _draw_figures(ax, labels, result.figures_frame, key)
         _draw_places(ax, labels, result.places)
         _draw_country_names(ax, view, labels, result.countries)
-        _legend(figure, (0.772, top), classes, key)
+        corner = (0.772, top)
+        legend = _legend(figure, corner, classes, key)
+        figure.base = _Base(
+            [figure.patch, ax.patch, *shapes, ax.xaxis, ax.yaxis, *ax.spines.values(), legend],
+            _base_key(figure, view, shapes, (corner, classes, astuple(key))),
+        )
     return figure
 
 
-def save_figure(figure: Figure, path: Path, image_format: str) -> Path:
+def save_figure(
+    figure: Figure, path: Path, image_format: str, *, base_cache: Path | None = None
+) -> Path:
     """Write ``figure`` as "png" or "svg" at its own dpi: the same figure, the same bytes.
 
     Agg draws deterministically (with `draw_map`'s bundled font); what varies between
@@ -173,6 +187,10 @@ def save_figure(figure: Figure, path: Path, image_format: str) -> Path:
     viewers draw it in DejaVu Sans or their nearest sans-serif. Names drawn with a
     white halo (places, regions, countries) are outlines: matplotlib draws path
     effects as paths.
+
+    With ``base_cache`` (a file), a PNG of `draw_map`'s takes the pixels of its base
+    layer from there when they were drawn from the same inputs, and keeps them there
+    otherwise: the same bytes either way (see `_draw_over_base`).
     """
     if image_format not in IMAGE_FORMATS:
         raise OutputError(
@@ -181,24 +199,126 @@ def save_figure(figure: Figure, path: Path, image_format: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with mpl.rc_context(SAVE_STYLE):
         if image_format == "png":
-            path.write_bytes(_png(_rgba(figure), figure.dpi))
+            path.write_bytes(_png(_rgba(figure, base_cache), figure.dpi))
         else:
             figure.savefig(path, format="svg", dpi=figure.dpi, metadata=SVG_METADATA)
     return path
 
 
-def _rgba(figure: Figure) -> np.ndarray:
+def _rgba(figure: Figure, base_cache: Path | None = None) -> np.ndarray:
     """The figure drawn by Agg at its own dpi: (height, width, RGBA) bytes.
 
     `draw_map`'s figures are drawn on their own canvas, which keeps the text sizes
     measured while placing labels; others through `savefig`, which lends them one.
     """
+    if isinstance(figure, _MapFigure) and base_cache is not None:
+        _draw_over_base(figure, base_cache)
+        return np.asarray(figure.canvas.buffer_rgba())
     if isinstance(figure.canvas, FigureCanvasAgg):
         FigureCanvasAgg.draw(figure.canvas)
         return np.asarray(figure.canvas.buffer_rgba())
     raw = io.BytesIO()
     figure.savefig(raw, format="rgba", dpi=figure.dpi)
     return np.frombuffer(raw.getbuffer(), np.uint8).reshape(-1, int(figure.bbox.width), 4)
+
+
+class _MapFigure(Figure):
+    """`draw_map`'s figure: a matplotlib figure that knows its base layer."""
+
+    base: _Base
+
+
+@dataclass
+class _Base:
+    """What a map draws first and what changes least between builds, and a key to it.
+
+    The sea, the land, the shading and hatching of countries, the graticule and the
+    legend: over half the time Agg takes to draw a map. Everything else is drawn after
+    them, by zorder: the axes' other artists stay inside the axes, right of which the
+    legend starts, and the headings are drawn over the legend (`_legend`); so the map
+    is the same whether drawn at once or over the base layer's pixels.
+    """
+
+    artists: list[Artist]
+    #: A hash of everything the base layer's pixels depend on (`_base_key`).
+    key: str
+
+
+def _base_key(
+    figure: Figure, view: _View, shapes: list[PathCollection], legend: tuple[Any, ...]
+) -> str:
+    """A hash of the base layer's inputs: geomap's code and data, matplotlib's version and
+    settings, the figure's size, the axes' place and extent, the shapes drawn, the legend's.
+    """
+    settings = sorted((k, v) for k, v in dict.items(mpl.rcParams) if k != "backend")
+    layout = (figure.bbox.bounds, figure.dpi, figure.axes[0].get_position().bounds)
+    digest = hashlib.sha256(code_and_data().encode())
+    extent = (view.west, view.east, view.south, view.north)
+    digest.update(repr((settings, layout, extent, legend)).encode())
+    for collection in shapes:
+        for path in collection.get_paths():
+            digest.update(path.vertices.tobytes() + path.codes.tobytes())
+        style = (collection.get_hatch(), collection.get_zorder(), collection.get_linewidth())
+        digest.update(repr(style).encode())
+        digest.update(collection.get_facecolor().tobytes() + collection.get_edgecolor().tobytes())
+    return digest.hexdigest()
+
+
+def _draw_over_base(figure: _MapFigure, cache: Path) -> None:
+    """Draw ``figure`` on its canvas: the base layer's pixels from ``cache``, the rest over them.
+
+    When the cache holds no pixels for the base layer's key (none, other, unreadable),
+    the base layer is drawn alone and its pixels kept there. A map whose base is
+    unchanged since the last build (adding an article mostly changes the symbols and
+    labels) is then drawn in less than half the time.
+    """
+    renderer = figure.canvas.get_renderer()
+    renderer.clear()
+    pixels = np.asarray(renderer.buffer_rgba())
+    cached = _read_base(cache, figure.base.key, pixels.shape)
+    if cached is None:
+        base = set(figure.base.artists)
+        ax = figure.axes[0]
+        rest = [a for a in (*figure.get_children(), *ax.get_children()) if a not in base]
+        with _hidden([a for a in rest if a is not ax]):
+            figure.draw(renderer)
+        _write_base(cache, figure.base.key, pixels)
+    else:
+        pixels[...] = cached
+    with _hidden(figure.base.artists):
+        figure.draw(renderer)
+
+
+@contextlib.contextmanager
+def _hidden(artists: Sequence[Artist]) -> Iterator[None]:
+    """``artists`` made invisible while the block runs."""
+    shown = [artist for artist in artists if artist.get_visible()]
+    for artist in shown:
+        artist.set_visible(False)
+    try:
+        yield
+    finally:
+        for artist in shown:
+            artist.set_visible(True)
+
+
+def _read_base(cache: Path, key: str, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The pixels kept in ``cache`` for ``key``; None if there are none, or not whole."""
+    try:
+        stored, _, packed = cache.read_bytes().partition(b"\n")
+        if stored != key.encode():
+            return None
+        return np.frombuffer(zlib.decompress(packed), np.uint8).reshape(shape)
+    except (OSError, ValueError, zlib.error):  # no file, wrong size, damaged
+        return None
+
+
+def _write_base(cache: Path, key: str, pixels: np.ndarray) -> None:
+    """Keep ``pixels`` in ``cache`` under ``key``, replacing the file whole."""
+    partial = cache.with_name(cache.name + ".partial")
+    with contextlib.suppress(OSError):  # the map is right without its cache
+        partial.write_bytes(key.encode() + b"\n" + zlib.compress(pixels, PNG_LEVEL))
+        partial.replace(cache)
 
 
 def _png(rgba: np.ndarray, dpi: float) -> bytes:
@@ -858,11 +978,11 @@ def _degrees(value: float, positive: str, negative: str) -> str:
 
 def _legend(
     figure: Figure, corner: tuple[float, float], classes: list[tuple[int, str, str]], key: _TroopKey
-) -> None:
+) -> AnchoredOffsetbox:
     """The legend panel from its top left ``corner`` (figure fraction), like the HTML map's.
 
     Placed on the figure itself: an axes only to hold it took longer to make than the
-    legend.
+    legend. Under the headings, as part of the base layer (`_Base`).
     """
     rows: list[OffsetBox] = [_heading_row("Countries (mentions)")]
     rows += [_row(_swatch(colour), label) for label, colour in shade_labels()]
@@ -899,17 +1019,17 @@ def _legend(
         _LegendText(textwrap.fill(note, 36), textprops={"fontsize": 9, "color": TEXT_COLOUR})
     )
     panel = VPacker(children=rows, sep=ROW_GAP, pad=0, align="left")
-    figure.add_artist(
-        AnchoredOffsetbox(
-            "upper left",
-            child=panel,
-            pad=0,
-            borderpad=0,
-            frameon=False,
-            bbox_to_anchor=corner,
-            bbox_transform=figure.transFigure,
-        )
+    legend = AnchoredOffsetbox(
+        "upper left",
+        child=panel,
+        pad=0,
+        borderpad=0,
+        frameon=False,
+        bbox_to_anchor=corner,
+        bbox_transform=figure.transFigure,
+        zorder=2,
     )
+    return figure.add_artist(legend)
 
 
 def _columns(rows: list[OffsetBox]) -> HPacker:
