@@ -154,10 +154,10 @@ def write_embed(path: Path, title: str) -> Path:
 
 def write_image(result: MapBuild, path: Path, report: Report) -> Path:
     """The static map for print (PNG or SVG), drawn with geopandas and matplotlib."""
-    from geomap.static_map import BASE_CACHE, draw_map, save_figure
+    from geomap.static_map import draw_map, save_figure
 
     figure = draw_map(result, title=report.title, subtitle=report.subtitle, source=report.source)
-    return save_figure(figure, path, report.image_format, base_cache=path.parent / BASE_CACHE)
+    return save_figure(figure, path, report.image_format, cache=path.parent)
 
 
 def places_geojson(places: gpd.GeoDataFrame) -> dict:

@@ -72,8 +72,8 @@ from geomap.render import (
 )
 
 IMAGE_FORMATS = ("png", "svg")
-#: The file in the output folder that keeps the base layer's pixels (`_Base`) between builds.
-BASE_CACHE = ".geomap-map-base"
+#: The right edge of the map's axes and the left edge of the legend, as shares of the width.
+MAP_RIGHT, LEGEND_LEFT = 0.75, 0.772
 #: The size the layout is designed at; other sizes scale all of it (through the dpi).
 REFERENCE_SIZE = (1600, 1000)
 SEA = "#dde6ec"
@@ -152,7 +152,7 @@ def draw_map(
         FigureCanvasAgg(figure)  # the canvas labels measure text with
         top = _heading(figure, title, subtitle)
         _bottom_line(figure, result, source)
-        ax = figure.add_axes((0.025, 0.065, 0.725, top - 0.065))
+        ax = figure.add_axes((0.025, 0.065, MAP_RIGHT - 0.025, top - 0.065))
         view = _View.fit(ax, result.places)
         _draw_countries(ax, view, result.countries)
         classes = _draw_presence(ax, view, result.countries)
@@ -164,17 +164,29 @@ def draw_map(
         _draw_figures(ax, labels, result.figures_frame, key)
         _draw_places(ax, labels, result.places)
         _draw_country_names(ax, view, labels, result.countries)
-        corner = (0.772, top)
+        corner = (LEGEND_LEFT, top)
         legend = _legend(figure, corner, classes, key)
-        figure.base = _Base(
-            [figure.patch, ax.patch, *shapes, ax.xaxis, ax.yaxis, *ax.spines.values(), legend],
-            _base_key(figure, view, shapes, (corner, classes, astuple(key))),
-        )
+        split = round(figure.bbox.width * (MAP_RIGHT + LEGEND_LEFT) / 2)
+        extent = (view.west, view.east, view.south, view.north)
+        figure.layers = [
+            _Layer(
+                "base",
+                [figure.patch, ax.patch, *shapes, ax.xaxis, ax.yaxis, *ax.spines.values()],
+                slice(0, split),
+                _key(figure, ax.get_position().bounds, extent, _shapes_digest(shapes)),
+            ),
+            _Layer(
+                "legend",
+                [figure.patch, legend],
+                slice(split, None),
+                _key(figure, corner, classes, astuple(key)),
+            ),
+        ]
     return figure
 
 
 def save_figure(
-    figure: Figure, path: Path, image_format: str, *, base_cache: Path | None = None
+    figure: Figure, path: Path, image_format: str, *, cache: Path | None = None
 ) -> Path:
     """Write ``figure`` as "png" or "svg" at its own dpi: the same figure, the same bytes.
 
@@ -188,9 +200,9 @@ def save_figure(
     white halo (places, regions, countries) are outlines: matplotlib draws path
     effects as paths.
 
-    With ``base_cache`` (a file), a PNG of `draw_map`'s takes the pixels of its base
-    layer from there when they were drawn from the same inputs, and keeps them there
-    otherwise: the same bytes either way (see `_draw_over_base`).
+    A PNG of `draw_map`'s is drawn in layers (`_draw_layered`); with ``cache`` (a
+    folder), the layers' pixels are taken from there when they were drawn from the same
+    inputs, and kept there otherwise: the same bytes either way.
     """
     if image_format not in IMAGE_FORMATS:
         raise OutputError(
@@ -199,20 +211,20 @@ def save_figure(
     path.parent.mkdir(parents=True, exist_ok=True)
     with mpl.rc_context(SAVE_STYLE):
         if image_format == "png":
-            path.write_bytes(_png(_rgba(figure, base_cache), figure.dpi))
+            path.write_bytes(_png(_rgba(figure, cache), figure.dpi))
         else:
             figure.savefig(path, format="svg", dpi=figure.dpi, metadata=SVG_METADATA)
     return path
 
 
-def _rgba(figure: Figure, base_cache: Path | None = None) -> np.ndarray:
+def _rgba(figure: Figure, cache: Path | None = None) -> np.ndarray:
     """The figure drawn by Agg at its own dpi: (height, width, RGBA) bytes.
 
     `draw_map`'s figures are drawn on their own canvas, which keeps the text sizes
     measured while placing labels; others through `savefig`, which lends them one.
     """
-    if isinstance(figure, _MapFigure) and base_cache is not None:
-        _draw_over_base(figure, base_cache)
+    if isinstance(figure, _MapFigure):
+        _draw_layered(figure, cache)
         return np.asarray(figure.canvas.buffer_rgba())
     if isinstance(figure.canvas, FigureCanvasAgg):
         FigureCanvasAgg.draw(figure.canvas)
@@ -223,38 +235,43 @@ def _rgba(figure: Figure, base_cache: Path | None = None) -> np.ndarray:
 
 
 class _MapFigure(Figure):
-    """`draw_map`'s figure: a matplotlib figure that knows its base layer."""
+    """`draw_map`'s figure: a matplotlib figure that knows its layers."""
 
-    base: _Base
+    layers: list[_Layer]
 
 
 @dataclass
-class _Base:
-    """What a map draws first and what changes least between builds, and a key to it.
+class _Layer:
+    """Artists drawn first, side by side in bands of the figure's columns, then the rest.
 
-    The sea, the land, the shading and hatching of countries, the graticule and the
-    legend: over half the time Agg takes to draw a map. Everything else is drawn after
-    them, by zorder: the axes' other artists stay inside the axes, right of which the
-    legend starts, and the headings are drawn over the legend (`_legend`); so the map
-    is the same whether drawn at once or over the base layer's pixels.
+    The "base" layer (sea, land, shading and hatching of countries, graticule) fills
+    the columns up to midway between the map and the legend, the "legend" layer the
+    columns right of them: together over half of the time Agg takes to draw a map, and
+    what changes least between builds. All other artists are drawn over them, in
+    zorder: the headings over the legend (`_legend`), the map's symbols and labels
+    inside its axes. So the map looks the same as drawn at once.
     """
 
+    name: str
     artists: list[Artist]
-    #: A hash of everything the base layer's pixels depend on (`_base_key`).
+    columns: slice
+    #: A hash of everything the layer's pixels depend on (`_key`).
     key: str
 
 
-def _base_key(
-    figure: Figure, view: _View, shapes: list[PathCollection], legend: tuple[Any, ...]
-) -> str:
-    """A hash of the base layer's inputs: geomap's code and data, matplotlib's version and
-    settings, the figure's size, the axes' place and extent, the shapes drawn, the legend's.
+def _key(figure: Figure, *inputs: Any) -> str:
+    """A hash of a layer's ``inputs`` (their reprs), geomap's code and data, matplotlib's
+    version and settings, and the figure's size.
     """
     settings = sorted((k, v) for k, v in dict.items(mpl.rcParams) if k != "backend")
-    layout = (figure.bbox.bounds, figure.dpi, figure.axes[0].get_position().bounds)
     digest = hashlib.sha256(code_and_data().encode())
-    extent = (view.west, view.east, view.south, view.north)
-    digest.update(repr((settings, layout, extent, legend)).encode())
+    digest.update(repr((settings, figure.bbox.bounds, figure.dpi, inputs)).encode())
+    return digest.hexdigest()
+
+
+def _shapes_digest(shapes: list[PathCollection]) -> str:
+    """A hash of what polygon collections draw: their paths, colours, widths and hatches."""
+    digest = hashlib.sha256()
     for collection in shapes:
         for path in collection.get_paths():
             digest.update(path.vertices.tobytes() + path.codes.tobytes())
@@ -264,28 +281,33 @@ def _base_key(
     return digest.hexdigest()
 
 
-def _draw_over_base(figure: _MapFigure, cache: Path) -> None:
-    """Draw ``figure`` on its canvas: the base layer's pixels from ``cache``, the rest over them.
+def _draw_layered(figure: _MapFigure, cache: Path | None) -> None:
+    """Draw ``figure`` on its canvas: each layer alone into its columns, then the rest over them.
 
-    When the cache holds no pixels for the base layer's key (none, other, unreadable),
-    the base layer is drawn alone and its pixels kept there. A map whose base is
-    unchanged since the last build (adding an article mostly changes the symbols and
-    labels) is then drawn in less than half the time.
+    A layer's pixels come from ``cache`` (a folder) when it holds pixels for the layer's
+    key; otherwise the layer is drawn and, with ``cache``, its pixels kept there. Adding
+    an article mostly changes symbols and labels: the base comes from the cache, and the
+    legend often does.
     """
     renderer = figure.canvas.get_renderer()
-    renderer.clear()
     pixels = np.asarray(renderer.buffer_rgba())
-    cached = _read_base(cache, figure.base.key, pixels.shape)
-    if cached is None:
-        base = set(figure.base.artists)
-        ax = figure.axes[0]
-        rest = [a for a in (*figure.get_children(), *ax.get_children()) if a not in base]
-        with _hidden([a for a in rest if a is not ax]):
-            figure.draw(renderer)
-        _write_base(cache, figure.base.key, pixels)
-    else:
-        pixels[...] = cached
-    with _hidden(figure.base.artists):
+    ax = figure.axes[0]
+    everything = [a for a in (*figure.get_children(), *ax.get_children()) if a is not ax]
+    bands = []
+    for layer in figure.layers:
+        file = cache / f".geomap-image-{layer.name}" if cache is not None else None
+        band = _read_layer(file, layer.key, pixels[:, layer.columns].shape) if file else None
+        if band is None:
+            renderer.clear()
+            with _hidden([a for a in everything if a not in layer.artists]):
+                figure.draw(renderer)
+            band = np.array(pixels[:, layer.columns])
+            if file:
+                _write_layer(file, layer.key, band)
+        bands.append((layer.columns, band))
+    for columns, band in bands:
+        pixels[:, columns] = band
+    with _hidden([a for layer in figure.layers for a in layer.artists]):
         figure.draw(renderer)
 
 
@@ -302,10 +324,10 @@ def _hidden(artists: Sequence[Artist]) -> Iterator[None]:
             artist.set_visible(True)
 
 
-def _read_base(cache: Path, key: str, shape: tuple[int, ...]) -> np.ndarray | None:
-    """The pixels kept in ``cache`` for ``key``; None if there are none, or not whole."""
+def _read_layer(file: Path, key: str, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The pixels kept in ``file`` for ``key``; None if there are none, or not whole."""
     try:
-        stored, _, packed = cache.read_bytes().partition(b"\n")
+        stored, _, packed = file.read_bytes().partition(b"\n")
         if stored != key.encode():
             return None
         return np.frombuffer(zlib.decompress(packed), np.uint8).reshape(shape)
@@ -313,12 +335,12 @@ def _read_base(cache: Path, key: str, shape: tuple[int, ...]) -> np.ndarray | No
         return None
 
 
-def _write_base(cache: Path, key: str, pixels: np.ndarray) -> None:
-    """Keep ``pixels`` in ``cache`` under ``key``, replacing the file whole."""
-    partial = cache.with_name(cache.name + ".partial")
+def _write_layer(file: Path, key: str, pixels: np.ndarray) -> None:
+    """Keep ``pixels`` in ``file`` under ``key``, replacing the file whole."""
+    partial = file.with_name(file.name + ".partial")
     with contextlib.suppress(OSError):  # the map is right without its cache
         partial.write_bytes(key.encode() + b"\n" + zlib.compress(pixels, PNG_LEVEL))
-        partial.replace(cache)
+        partial.replace(file)
 
 
 def _png(rgba: np.ndarray, dpi: float) -> bytes:
@@ -982,7 +1004,7 @@ def _legend(
     """The legend panel from its top left ``corner`` (figure fraction), like the HTML map's.
 
     Placed on the figure itself: an axes only to hold it took longer to make than the
-    legend. Under the headings, as part of the base layer (`_Base`).
+    legend. Under the headings, which are drawn after the layers (`_Layer`).
     """
     rows: list[OffsetBox] = [_heading_row("Countries (mentions)")]
     rows += [_row(_swatch(colour), label) for label, colour in shade_labels()]

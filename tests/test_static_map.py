@@ -8,7 +8,7 @@ from matplotlib import image
 from geomap.exceptions import OutputError
 from geomap.pipeline import build
 from geomap.render import presence_classes, shade
-from geomap.static_map import BASE_CACHE, draw_map, save_figure
+from geomap.static_map import draw_map, save_figure
 
 from .conftest import SEEDS
 
@@ -67,24 +67,30 @@ def test_same_build_gives_the_same_bytes(seed, saved, tmp_path):
         assert again.read_bytes() == first.read_bytes(), fmt
 
 
-def test_base_layer_cache_gives_the_same_bytes_whatever_it_holds(seed, saved, tmp_path):
+def test_layers_cache_gives_the_same_bytes_whatever_it_holds(seed, saved, tmp_path):
     """Kept, missing, damaged, or from another map: the PNG is the same as drawn at once."""
-    cache = tmp_path / BASE_CACHE
+    cache = tmp_path / "cache"
+    cache.mkdir()
     first = saved["png"].read_bytes()
 
     def png(name, subtitle=SUBTITLE):
         figure = draw_map(seed, title=TITLE, subtitle=subtitle, source=SOURCE)
-        return save_figure(figure, tmp_path / name, "png", base_cache=cache).read_bytes()
+        return save_figure(figure, tmp_path / name, "png", cache=cache).read_bytes()
+
+    def kept():
+        return {path.name: path.read_bytes() for path in sorted(cache.iterdir())}
 
     assert png("drawn.png") == first
-    kept = cache.read_bytes()
+    layers = kept()
+    assert list(layers) == [".geomap-image-base", ".geomap-image-legend"]
     assert png("from-cache.png") == first
-    assert cache.read_bytes() == kept
-    cache.write_bytes(kept[: len(kept) // 2])
+    assert kept() == layers
+    for name, data in layers.items():
+        (cache / name).write_bytes(data[: len(data) // 2])
     assert png("from-damaged.png") == first
-    assert cache.read_bytes() == kept
-    png("other.png", subtitle="")  # moves the axes up: another base layer
-    assert cache.read_bytes() != kept
+    assert kept() == layers
+    png("other.png", subtitle="")  # moves the map and the legend up: other layers
+    assert kept().keys() == layers.keys() and kept() != layers
     assert png("after-other.png") == first
 
 
