@@ -10,14 +10,16 @@ figure.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import functools
 import hashlib
 import io
 import math
 import struct
 import textwrap
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -154,9 +156,6 @@ def draw_map(
         _bottom_line(figure, result, source)
         ax = figure.add_axes((0.025, 0.065, MAP_RIGHT - 0.025, top - 0.065))
         view = _View.fit(ax, result.places)
-        _draw_countries(ax, view, result.countries)
-        classes = _draw_presence(ax, view, result.countries)
-        shapes = list(ax.collections)
         view.freeze()
         labels = _Labels(ax)
         _graticule(ax, view, labels)
@@ -164,22 +163,24 @@ def draw_map(
         _draw_figures(ax, labels, result.figures_frame, key)
         _draw_places(ax, labels, result.places)
         _draw_country_names(ax, view, labels, result.countries)
+        shading = _Shading.of(result.countries)
         corner = (LEGEND_LEFT, top)
-        legend = _legend(figure, corner, classes, key)
         split = round(figure.bbox.width * (MAP_RIGHT + LEGEND_LEFT) / 2)
         extent = (view.west, view.east, view.south, view.north)
         figure.layers = [
             _Layer(
                 "base",
-                [figure.patch, ax.patch, *shapes, ax.xaxis, ax.yaxis, *ax.spines.values()],
+                [figure.patch, ax.patch, ax.xaxis, ax.yaxis, *ax.spines.values()],
+                functools.partial(_draw_countries, ax, view, shading),
                 slice(0, split),
-                _key(figure, ax.get_position().bounds, extent, _shapes_digest(shapes)),
+                _key(figure, ax.get_position().bounds, extent, shading.digest()),
             ),
             _Layer(
                 "legend",
-                [figure.patch, legend],
+                [figure.patch],
+                functools.partial(_legend, figure, corner, shading.classes, key),
                 slice(split, None),
-                _key(figure, corner, classes, astuple(key)),
+                _key(figure, corner, shading.classes, astuple(key)),
             ),
         ]
     return figure
@@ -213,6 +214,8 @@ def save_figure(
         if image_format == "png":
             path.write_bytes(_png(_rgba(figure, cache), figure.dpi))
         else:
+            for layer in figure.layers if isinstance(figure, _MapFigure) else []:
+                layer.made()
             figure.savefig(path, format="svg", dpi=figure.dpi, metadata=SVG_METADATA)
     return path
 
@@ -253,10 +256,22 @@ class _Layer:
     """
 
     name: str
+    #: The layer's artists that the figure has anyway (its patches, axis and spines).
     artists: list[Artist]
+    #: Adds the layer's other artists to the figure and returns them: only when they are
+    #: drawn, not when the layer's pixels come from a cache.
+    make: Callable[[], list[Artist]]
     columns: slice
     #: A hash of everything the layer's pixels depend on (`_key`).
     key: str
+    _made: list[Artist] | None = None
+
+    def made(self) -> list[Artist]:
+        """All of the layer's artists, the others made the first time."""
+        if self._made is None:
+            with mpl.rc_context(DRAW_STYLE):
+                self._made = self.make()
+        return self.artists + self._made
 
 
 def _key(figure: Figure, *inputs: Any) -> str:
@@ -266,18 +281,6 @@ def _key(figure: Figure, *inputs: Any) -> str:
     settings = sorted((k, v) for k, v in dict.items(mpl.rcParams) if k != "backend")
     digest = hashlib.sha256(code_and_data().encode())
     digest.update(repr((settings, figure.bbox.bounds, figure.dpi, inputs)).encode())
-    return digest.hexdigest()
-
-
-def _shapes_digest(shapes: list[PathCollection]) -> str:
-    """A hash of what polygon collections draw: their paths, colours, widths and hatches."""
-    digest = hashlib.sha256()
-    for collection in shapes:
-        for path in collection.get_paths():
-            digest.update(path.vertices.tobytes() + path.codes.tobytes())
-        style = (collection.get_hatch(), collection.get_zorder(), collection.get_linewidth())
-        digest.update(repr(style).encode())
-        digest.update(collection.get_facecolor().tobytes() + collection.get_edgecolor().tobytes())
     return digest.hexdigest()
 
 
@@ -292,14 +295,15 @@ def _draw_layered(figure: _MapFigure, cache: Path | None) -> None:
     renderer = figure.canvas.get_renderer()
     pixels = np.asarray(renderer.buffer_rgba())
     ax = figure.axes[0]
-    everything = [a for a in (*figure.get_children(), *ax.get_children()) if a is not ax]
     bands = []
     for layer in figure.layers:
         file = cache / f".geomap-image-{layer.name}" if cache is not None else None
         band = _read_layer(file, layer.key, pixels[:, layer.columns].shape) if file else None
         if band is None:
+            shown = layer.made()
+            everything = (*figure.get_children(), *ax.get_children())
             renderer.clear()
-            with _hidden([a for a in everything if a not in layer.artists]):
+            with _hidden([a for a in everything if a is not ax and a not in shown]):
                 figure.draw(renderer)
             band = np.array(pixels[:, layer.columns])
             if file:
@@ -307,7 +311,8 @@ def _draw_layered(figure: _MapFigure, cache: Path | None) -> None:
         bands.append((layer.columns, band))
     for columns, band in bands:
         pixels[:, columns] = band
-    with _hidden([a for layer in figure.layers for a in layer.artists]):
+    layered = [a for layer in figure.layers for a in layer.artists + (layer._made or [])]
+    with _hidden(layered):
         figure.draw(renderer)
 
 
@@ -451,44 +456,74 @@ class _View:
         self.ax.set(xlabel="", ylabel="")
 
 
-def _draw_countries(ax: Any, view: _View, countries: gpd.GeoDataFrame) -> None:
-    """Every country in view as blank land, then the build's countries shaded by mentions."""
-    ax.set_facecolor(SEA)
-    _polygons(ax, view.clip(load_countries()), facecolor=LAND, edgecolor=COAST, linewidth=0.5)
-    touched = zip(countries["mentions"], countries["touched"], strict=True)
-    fills = [shade(mentions) if shaded else NEIGHBOUR for mentions, shaded in touched]
-    shown = view.clip(countries.assign(fill=fills))
-    _polygons(ax, shown, facecolor=list(shown["fill"]), edgecolor=BORDER, linewidth=0.8)
+@dataclass
+class _Shading:
+    """How the build's countries are drawn: each one's fill, and its presence class if any."""
+
+    countries: gpd.GeoDataFrame
+    fills: list[str]
+    #: (upper limit, legend label, colour) of each class of foreign troop presence.
+    classes: list[tuple[int, str, str]]
+    #: Each country's presence class (index into ``classes``), -1 without foreign troops.
+    hatches: list[int]
+
+    @classmethod
+    def of(cls, countries: gpd.GeoDataFrame) -> _Shading:
+        """Shaded by mentions (neighbours grey), classed by foreign troop presence."""
+        touched = zip(countries["mentions"], countries["touched"], strict=True)
+        fills = [shade(mentions) if shaded else NEIGHBOUR for mentions, shaded in touched]
+        presence = countries.get("presence", [])
+        classes = presence_classes(value for value in presence if value > 0)
+        limits = [limit for limit, _, _ in classes]
+        hatches = [bisect.bisect_left(limits, v) if v > 0 else -1 for v in presence]
+        return cls(countries, fills, classes, hatches or [-1] * len(countries))
+
+    def digest(self) -> str:
+        """A hash of what the base layer draws of the countries: shapes, fills, hatches.
+
+        Not the classes' limits, only their colours: the top class ends at the largest
+        presence, which many a new article raises, and only the legend shows it.
+        """
+        shapes = shapely.to_wkb(np.asarray(self.countries.geometry.array))
+        colours = [colour for _, _, colour in self.classes]
+        digest = hashlib.sha256(b"".join(shapes))
+        digest.update(repr((self.fills, colours, self.hatches)).encode())
+        return digest.hexdigest()
 
 
-def _draw_presence(ax: Any, view: _View, countries: gpd.GeoDataFrame) -> list[tuple[int, str, str]]:
-    """Hatch the countries hosting foreign troops in their class's colour; returns the classes.
+def _draw_countries(ax: Any, view: _View, shading: _Shading) -> list[Artist]:
+    """Every country in view as blank land, then the build's countries shaded by mentions,
+    then those hosting foreign troops hatched in their class's colour; returns the shapes.
 
     Hatching rather than the HTML map's second fill, so the mentions shading still shows
     in print.
     """
-    if "presence" not in countries:
-        return []
-    hosting = countries[countries["presence"] > 0]
-    classes = presence_classes(hosting["presence"])
-    shown = view.clip(hosting)
-    low = 0
-    for limit, _, colour in classes:
-        group = shown[(shown["presence"] > low) & (shown["presence"] <= limit)]
-        _polygons(ax, group, facecolor="none", edgecolor=colour, hatch=PRESENCE_HATCH, linewidth=0)
-        _polygons(ax, group, facecolor="none", edgecolor=PRESENCE_EDGE, linewidth=1.5)
-        low = limit
-    return classes
+    ax.set_facecolor(SEA)
+    shapes = [
+        _polygons(view.clip(load_countries()), facecolor=LAND, edgecolor=COAST, linewidth=0.5)
+    ]
+    countries = shading.countries.assign(fill=shading.fills, hatch=shading.hatches)
+    shown = view.clip(countries)
+    shapes.append(_polygons(shown, facecolor=list(shown["fill"]), edgecolor=BORDER, linewidth=0.8))
+    hosting = view.clip(countries[countries["hatch"] >= 0])
+    for number, (_, _, colour) in enumerate(shading.classes):
+        group = hosting[hosting["hatch"] == number]
+        hatched = {"facecolor": "none", "edgecolor": colour, "hatch": PRESENCE_HATCH}
+        shapes.append(_polygons(group, **hatched, linewidth=0))
+        shapes.append(_polygons(group, facecolor="none", edgecolor=PRESENCE_EDGE, linewidth=1.5))
+    drawn = [shape for shape in shapes if shape is not None]
+    for shape in drawn:
+        ax.add_collection(shape, autolim=False)
+    return drawn
 
 
-def _polygons(ax: Any, frame: gpd.GeoDataFrame, **style: Any) -> None:
+def _polygons(frame: gpd.GeoDataFrame, **style: Any) -> PathCollection | None:
     """``frame``'s (multi)polygons as one collection, holes and all, as geopandas draws them.
 
     Without ``GeoDataFrame.plot``: it defines a class and asks the canvas to redraw on
     every call, which made up most of the time the layers took.
     """
-    if not frame.empty:
-        ax.add_collection(PathCollection(_paths(frame.geometry), **style), autolim=False)
+    return None if frame.empty else PathCollection(_paths(frame.geometry), **style)
 
 
 def _paths(shapes: gpd.GeoSeries) -> list[mpath.Path]:
@@ -1000,7 +1035,7 @@ def _degrees(value: float, positive: str, negative: str) -> str:
 
 def _legend(
     figure: Figure, corner: tuple[float, float], classes: list[tuple[int, str, str]], key: _TroopKey
-) -> AnchoredOffsetbox:
+) -> list[Artist]:
     """The legend panel from its top left ``corner`` (figure fraction), like the HTML map's.
 
     Placed on the figure itself: an axes only to hold it took longer to make than the
@@ -1051,7 +1086,7 @@ def _legend(
         bbox_transform=figure.transFigure,
         zorder=2,
     )
-    return figure.add_artist(legend)
+    return [figure.add_artist(legend)]
 
 
 def _columns(rows: list[OffsetBox]) -> HPacker:
