@@ -740,7 +740,8 @@ def _draw_figures(ax: Any, labels: _Labels, figures: gpd.GeoDataFrame, key: _Tro
         _departed(rows) for actors in by_location.values() for rows in actors.values()
     )
     drawn = {(row["location"], row["actor"]) for row in newest}
-    pairs = zip(located["location"], located["actor"], strict=True)
+    # As lists: iterating pandas' string columns costs a call per value.
+    pairs = zip(located["location"].tolist(), located["actor"].tolist(), strict=True)
     countless = located[[pair not in drawn for pair in pairs]].drop_duplicates("location")
     key.countless = not countless.empty
     markers = _Dots()
