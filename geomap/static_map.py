@@ -273,6 +273,10 @@ class _Layer:
                 self._made = self.make()
         return self.artists + self._made
 
+    def present(self) -> list[Artist]:
+        """The layer's artists that the figure holds: the others only once made."""
+        return self.artists + (self._made or [])
+
 
 def _key(figure: Figure, *inputs: Any) -> str:
     """A hash of a layer's ``inputs`` (their reprs), geomap's code and data, matplotlib's
@@ -311,8 +315,7 @@ def _draw_layered(figure: _MapFigure, cache: Path | None) -> None:
         bands.append((layer.columns, band))
     for columns, band in bands:
         pixels[:, columns] = band
-    layered = [a for layer in figure.layers for a in layer.artists + (layer._made or [])]
-    with _hidden(layered):
+    with _hidden([a for layer in figure.layers for a in layer.present()]):
         figure.draw(renderer)
 
 
