@@ -6,6 +6,12 @@ saved RUNS times in one process: the first time (the seed's pays for loading fon
 as a `geomap build` does) and the best and median of all. Garbage from the previous
 run is collected before each, as a fresh build has none. The builds are not timed.
 
+Then the image as a rebuild writes it (issue "Many articles": at most 0.3 s), after one
+article is added to the corpus (bench_rebuild's): `export.write_image` in a forked
+process, as `write_outputs` runs it, with the cyclic collector paused as the CLI does
+and the layers' cache in the output folder as the 1,000-article build left it (the
+base layer kept, the legend drawn again when it changed), and then with both kept.
+
 This machine's speed drifts by up to half over minutes: compare best with best.
 
 Run: .venv/bin/python bench/bench_static_map.py [--articles 1000] [--out DIR]
@@ -16,13 +22,17 @@ from __future__ import annotations
 
 import argparse
 import gc
+import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from bench_rebuild import EXTRA
 from corpus import make_corpus
 
+from geomap.export import Report, _in_forked_process, write_image
+from geomap.manifest import code_and_data
 from geomap.pipeline import MapBuild, build
 from geomap.static_map import draw_map, save_figure
 
@@ -48,6 +58,36 @@ def time_map(name: str, result: MapBuild, out: Path) -> None:
         print(f"  {label:<12} first {first:5.3f} s, best {best:5.3f} s, median {median:5.3f} s")
 
 
+def time_rebuild_image(corpus: Path, before: MapBuild, out: Path) -> None:
+    """`write_image` in a forked process after adding an article, the layers cached or not."""
+    write_image(before, out / "map.png", Report())  # the layers as the full build leaves them
+    kept = Path(tempfile.mkdtemp())
+    for layer in out.glob(".geomap-image-*"):
+        shutil.copy(layer, kept)
+    (corpus / "extra.txt").write_text(EXTRA)
+    after = build([corpus], jobs=2)
+    print(f"rebuild image, {len(after.articles)} articles, forked (wall clock):")
+    code_and_data()  # as the CLI has, for the build's fingerprint, before it forks
+    gc.disable()
+    try:
+        for label, restore in (("base kept", True), ("both kept", False)):
+            times = []
+            for _ in range(RUNS):
+                if restore:
+                    for layer in kept.iterdir():
+                        shutil.copy(layer, out)
+                start = time.perf_counter()
+                _in_forked_process(write_image, after, out / "map.png", Report())()
+                times.append(time.perf_counter() - start)
+            best, median = min(times), statistics.median(times)
+            print(
+                f"  {label:<12} first {times[0]:5.3f} s, best {best:5.3f} s, median {median:5.3f} s"
+            )
+    finally:
+        gc.enable()
+        shutil.rmtree(kept)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1000)
@@ -61,6 +101,7 @@ def main() -> None:
         seed, many = build([SEEDS]), build([corpus], jobs=2)
         time_map("seed", seed, out)
         time_map(f"n{args.articles}", many, out)
+        time_rebuild_image(corpus, many, out)
 
 
 if __name__ == "__main__":

@@ -157,7 +157,7 @@ def write_image(result: MapBuild, path: Path, report: Report) -> Path:
     from geomap.static_map import draw_map, save_figure
 
     figure = draw_map(result, title=report.title, subtitle=report.subtitle, source=report.source)
-    return save_figure(figure, path, report.image_format)
+    return save_figure(figure, path, report.image_format, cache=path.parent)
 
 
 def places_geojson(places: gpd.GeoDataFrame) -> dict:

@@ -30,7 +30,7 @@ RENDERING_LIBRARIES = ("folium", "branca", "matplotlib", "geopandas", "shapely",
 def fingerprint(results_version: str, articles: Iterable[Article], options: Mapping) -> str:
     """A hash of everything the outputs of a build depend on."""
     digest = hashlib.sha256(results_version.encode())
-    digest.update(_code_and_data().encode())
+    digest.update(code_and_data().encode())
     digest.update(json.dumps(dict(options), sort_keys=True, default=str).encode())
     for article in articles:
         digest.update(f"\n{article.path}\t{article.sha256}".encode())
@@ -38,7 +38,7 @@ def fingerprint(results_version: str, articles: Iterable[Article], options: Mapp
 
 
 @functools.cache
-def _code_and_data() -> str:
+def code_and_data() -> str:
     """geomap's modules and data files, and the rendering libraries' versions, as one hash."""
     digest = hashlib.sha256()
     for library in RENDERING_LIBRARIES:

@@ -67,6 +67,33 @@ def test_same_build_gives_the_same_bytes(seed, saved, tmp_path):
         assert again.read_bytes() == first.read_bytes(), fmt
 
 
+def test_layers_cache_gives_the_same_bytes_whatever_it_holds(seed, saved, tmp_path):
+    """Kept, missing, damaged, or from another map: the PNG is the same as drawn at once."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    first = saved["png"].read_bytes()
+
+    def png(name, subtitle=SUBTITLE):
+        figure = draw_map(seed, title=TITLE, subtitle=subtitle, source=SOURCE)
+        return save_figure(figure, tmp_path / name, "png", cache=cache).read_bytes()
+
+    def kept():
+        return {path.name: path.read_bytes() for path in sorted(cache.iterdir())}
+
+    assert png("drawn.png") == first
+    layers = kept()
+    assert list(layers) == [".geomap-image-base", ".geomap-image-legend"]
+    assert png("from-cache.png") == first
+    assert kept() == layers
+    for name, data in layers.items():
+        (cache / name).write_bytes(data[: len(data) // 2])
+    assert png("from-damaged.png") == first
+    assert kept() == layers
+    png("other.png", subtitle="")  # moves the map and the legend up: other layers
+    assert kept().keys() == layers.keys() and kept() != layers
+    assert png("after-other.png") == first
+
+
 def test_svg_keeps_the_headings_and_labels_as_text(saved):
     svg = saved["svg"].read_text(encoding="utf-8")
     texts = (TITLE, SUBTITLE, SOURCE, "Data as of 2023-09-08 (1 article)", "US 1,100", "FR 1,500")
