@@ -39,4 +39,4 @@ $(VENV)/.installed-test: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) $(OUT)/map.html $(OUT)/places.geojson $(OUT)/figures.csv \
 		$(OUT)/movements.geojson $(OUT)/map.png $(OUT)/map.svg $(OUT)/embed.html \
-		$(OUT)/.geomap-store.sqlite
+		$(OUT)/.geomap-store.sqlite $(OUT)/.geomap-outputs.json $(OUT)/.geomap-image-*
