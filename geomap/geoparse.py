@@ -21,10 +21,10 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Container, Set
+from collections.abc import Container, Sequence, Set
 from dataclasses import dataclass
 from itertools import compress
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import NamedTuple
 
 from geomap import recognise
@@ -362,9 +362,6 @@ NEAR_KM = 300.0
 REGION_KM = 500.0
 #: A lower bound of the km in one degree of latitude (`_km` uses a 6,371 km sphere: 111.19).
 KM_PER_DEGREE = 111.1
-#: Degrees of latitude beyond which no place is near another (`_nearness`): more than the
-#: largest distance that counts, max(NEAR_KM, REGION_KM), at KM_PER_DEGREE.
-_NEAR_DEGREES = max(NEAR_KM, REGION_KM) / KM_PER_DEGREE + 0.01
 WITHIN_BONUS = 4.0
 WITHIN_KM = 1000.0
 _POINT_KINDS = ("city", "facility", "region")
@@ -1031,26 +1028,13 @@ def _map_points(matches: list[_Match], readings: list[Place]) -> list[tuple[str,
     ]
 
 
-class _Neighbours(NamedTuple):
-    """The places near which `_resolve` favours a mention's candidates, sorted by latitude
-    (``lats``) so that `_nearness` visits only those in a band of latitude."""
-
-    lats: list[float]
-    points: list[_Point]
-
-
-def _neighbours(points: list[tuple[str, _Point]], match: _Match) -> _Neighbours:
+def _neighbours(points: list[tuple[str, _Point]], match: _Match) -> list[_Point]:
     """The `_map_points` that may tell where ``match`` is: not mentions of its own name,
     each place once however often it is named."""
     name = match.text.casefold()
     # By identity: the gazetteer makes one object of each place (`Gazetteer.place`), and
     # hashing a Place hashes all its fields.
-    unique = {id(point.place): point for other, point in points if other != name}
-    ordered = sorted(unique.values(), key=attrgetter("lat"))
-    return _Neighbours([point.lat for point in ordered], ordered)
-
-
-_NO_NEIGHBOURS = _Neighbours([], [])
+    return list({id(point.place): point for other, point in points if other != name}.values())
 
 
 def _qualifier(text: str, matches: list[_Match], readings: list[Place], k: int) -> Place | None:
@@ -1093,7 +1077,7 @@ def _resolve(
     context: Container[str],
     gazetteer: Gazetteer,
     *,
-    neighbours: _Neighbours = _NO_NEIGHBOURS,
+    neighbours: Sequence[_Point] = (),
     within: Place | None = None,
 ):
     """Pick one candidate: (place, confidence, why).
@@ -1116,7 +1100,7 @@ def _resolve(
         elif place.country in context and place.country not in ranking.countries:
             bonus += CONTEXT_BONUS
             why = "article's countries"
-        if neighbours.points and place.kind in _POINT_KINDS:
+        if neighbours and place.kind in _POINT_KINDS:
             near = _nearness(point, REGION_KM if place.kind == "region" else NEAR_KM, neighbours)
             if near > 0:
                 bonus += NEAR_BONUS * near
@@ -1140,15 +1124,12 @@ def _resolve(
     return best, confidence, why
 
 
-def _nearness(point: _Point, scale: float, neighbours: _Neighbours) -> float:
+def _nearness(point: _Point, scale: float, neighbours: Sequence[_Point]) -> float:
     """How near ``point`` is to the nearest of ``neighbours``: 1 at the same place, falling
     to 0 at ``scale`` km (REGION_KM from a region: a region is near the places within its
     own size); 0 when none is that near."""
     near = 0.0
-    lats = neighbours.lats
-    first = bisect.bisect_left(lats, point.lat - _NEAR_DEGREES)
-    last = bisect.bisect_right(lats, point.lat + _NEAR_DEGREES, first)
-    for other in neighbours.points[first:last]:
+    for other in neighbours:
         limit = REGION_KM if other.kind == "region" else scale
         # 1° of latitude is at least 111 km: most neighbours are ruled out here.
         if KM_PER_DEGREE * abs(other.lat - point.lat) < limit:
