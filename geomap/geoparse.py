@@ -677,6 +677,7 @@ def _features(
 ) -> list[float]:
     """The `recognise.FEATURES` of the match over tokens i..j (article-level ones left 0)."""
     name, start = match.text, match.start
+    values = list(facts.values)
     prev_plain, prev_word, next_word = around.prev_plain, around.prev_word, around.next_word
     after_name = bool(
         prev_word
@@ -690,80 +691,48 @@ def _features(
         and not next_word.isupper()
         and next_word.casefold() not in _CONNECTORS
     )
-    particle = False
     if prev_word in _NAME_PARTICLES and _joined(text, tokens, i - 2, i - 1):
         before = _word(text, tokens, i - 2)
         particle = before[0].isupper() and before.casefold() not in _FUNCTION_WORDS
+        values[_F["after_particle"]] = particle
+    if prev_plain in recognise.SPEECH_VERBS or (
+        around.next_any.casefold() in recognise.SPEECH_VERBS and "." not in around.gap_after
+    ):
+        values[_F["near_speech_verb"]] = 1.0
     sentence_start = start in sentence_starts
-    context = _Context(
-        several_words=i != j,
-        sentence_start=sentence_start,
-        after_quote=start > 0 and text[start - 1] in recognise._QUOTES,
-        after_locative=prev_plain in _LOCATIVE,
-        after_name=after_name,
-        before_name=before_name,
-        before_name_large=before_name and facts.large,
-        after_particle=particle,
-        after_title=prev_plain.rstrip(".") in recognise.TITLES,
-        near_speech_verb=prev_plain in recognise.SPEECH_VERBS
-        or (around.next_any.casefold() in recognise.SPEECH_VERBS and "." not in around.gap_after),
-        adjectival=match.role == "adjectival",
-        associative=match.role == "associative",
-        possessive=text.startswith(("'s", "’s"), match.end),
-        small_place_weak=not match.demonym
-        and not (facts.plausible_inside and not (sentence_start and _small_one_word(name, facts))),
-        after_name_large=after_name and facts.large,
-        before_media=next_word in recognise.MEDIA_HEADS,
-        before_institution=next_word in recognise.INSTITUTION_HEADS,
-        before_facility=next_word in recognise.FACILITY_HEADS,
-        dateline=name.isupper() and len(name) > 3 and (start == 0 or text[start - 1] == "\n"),
-        before_common_word=recognise.word_frequency(next_word) / 7 if before_name else 0.0,
-        after_common_word=recognise.word_frequency(prev_word) / 7 if after_name else 0.0,
-        hyphenated=text.startswith("-", match.end) or text.endswith("-", 0, start),
-        compass_prefix=i != j and _word(text, tokens, i) in _COMPASS,
-        after_first_name=recognise.person_name(prev_word)[0] if after_name else 0.0,
-        before_surname=recognise.person_name(next_word)[1] if before_name else 0.0,
+    values[_F["several_words"]] = float(i != j)
+    values[_F["sentence_start"]] = float(sentence_start)
+    values[_F["after_quote"]] = float(start > 0 and text[start - 1] in recognise._QUOTES)
+    values[_F["after_locative"]] = float(prev_plain in _LOCATIVE)
+    values[_F["after_name"]] = float(after_name)
+    values[_F["before_name"]] = float(before_name)
+    values[_F["before_name_large"]] = float(before_name and facts.large)
+    values[_F["after_title"]] = float(prev_plain.rstrip(".") in recognise.TITLES)
+    values[_F["adjectival"]] = float(match.role == "adjectival")
+    values[_F["associative"]] = float(match.role == "associative")
+    values[_F["possessive"]] = float(text.startswith(("'s", "’s"), match.end))
+    if not match.demonym:
+        plausible = facts.plausible_inside and not (sentence_start and _small_one_word(name, facts))
+        values[_F["small_place_weak"]] = float(not plausible)
+    values[_F["after_name_large"]] = float(after_name and facts.large)
+    values[_F["before_media"]] = float(next_word in recognise.MEDIA_HEADS)
+    values[_F["before_institution"]] = float(next_word in recognise.INSTITUTION_HEADS)
+    values[_F["before_facility"]] = float(next_word in recognise.FACILITY_HEADS)
+    values[_F["dateline"]] = float(
+        name.isupper() and len(name) > 3 and (start == 0 or text[start - 1] == "\n")
     )
-    return list(map(float, map((facts.values + context).__getitem__, _GATHER)))
-
-
-class _Context(NamedTuple):
-    """The features `_features` finds in a name's context (the rest are the name's own,
-    `_NameFacts.values`, or the article's, set by `candidates`): true, false or a number."""
-
-    several_words: bool
-    sentence_start: bool
-    after_quote: bool
-    after_locative: bool
-    after_name: bool
-    before_name: bool
-    before_name_large: bool
-    after_particle: bool
-    after_title: bool
-    near_speech_verb: bool
-    adjectival: bool
-    associative: bool
-    possessive: bool
-    small_place_weak: bool
-    after_name_large: bool
-    before_media: bool
-    before_institution: bool
-    before_facility: bool
-    dateline: bool
-    before_common_word: float
-    after_common_word: float
-    hyphenated: bool
-    compass_prefix: bool
-    after_first_name: float
-    before_surname: float
-
-
-#: For each of `recognise.FEATURES`, where `_features` takes it from in a name's
-#: `_NameFacts.values` followed by its `_Context`: one gather builds the values.
-_GATHER = tuple(
-    len(recognise.FEATURES) + _Context._fields.index(name) if name in _Context._fields else k
-    for k, name in enumerate(recognise.FEATURES)
-)
+    if before_name:
+        values[_F["before_common_word"]] = recognise.word_frequency(next_word) / 7
+    if after_name:
+        values[_F["after_common_word"]] = recognise.word_frequency(prev_word) / 7
+    hyphenated = text.startswith("-", match.end) or text.endswith("-", 0, start)
+    values[_F["hyphenated"]] = float(hyphenated)
+    values[_F["compass_prefix"]] = float(i != j and _word(text, tokens, i) in _COMPASS)
+    if after_name:
+        values[_F["after_first_name"]] = recognise.person_name(prev_word)[0]
+    if before_name:
+        values[_F["before_surname"]] = recognise.person_name(next_word)[1]
+    return values
 
 
 class _Around(NamedTuple):

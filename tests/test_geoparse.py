@@ -3,9 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from geomap import recognise
 from geomap.articles import Article
-from geomap.geoparse import _TOKEN, _Context, geoparse
+from geomap.geoparse import _TOKEN, geoparse
 
 
 def parse(text, gazetteer):
@@ -357,8 +356,3 @@ def test_an_abbreviated_saint_is_the_place_own_name(gazetteer):
     florida = found("The storm hit St. Petersburg, Florida.", gazetteer)
     assert russia["St. Petersburg"][1] == "RU"
     assert florida["St. Petersburg"][1] == "US"
-
-
-def test_the_context_features_are_the_model_features():
-    """`_features` gathers its `_Context` into the model's features by name: none is lost."""
-    assert set(_Context._fields) <= set(recognise.FEATURES)
