@@ -23,8 +23,6 @@ import re
 from collections import Counter
 from collections.abc import Container, Sequence, Set
 from dataclasses import dataclass
-from itertools import compress
-from operator import itemgetter
 from typing import NamedTuple
 
 from geomap import recognise
@@ -518,9 +516,8 @@ def candidates(
     tokens = _tokens(text, gazetteer)
     sentence_starts = {s for s, _ in sentences or sentence_spans(text)}
     folded = text.replace("’", "'").casefold()
-    found: list[tuple[_Match, int, int, list[float]]] = []
+    found: list[tuple[_Match, list[float]]] = []
     surnames: set[str] = set()
-    names: Counter[str] = Counter()
     i = free = 0  # i: the first token after the last name found; free: the first no match took
     for first in _name_starts(text, tokens, gazetteer, folded):
         if first < i:
@@ -567,12 +564,12 @@ def candidates(
             values[_F["after_head_of"]] = float(_word(text, tokens, first - 2) in _HEADS_BEFORE_OF)
         if first == j and (values[_F["after_name"]] or values[_F["after_title"]]):
             surnames.add(match.text)
-        names[match.text] += 1
-        found.append((match, first, j, values))
-    for match, _, _, values in found:
+        found.append((match, values))
+    names = Counter(match.text for match, _ in found)
+    for match, values in found:
         values[_F["surname_in_article"]] = float(match.text in surnames)
         values[_F["repeated"]] = float(names[match.text] > 1)
-    return [(match, values) for match, _, _, values in found]
+    return found
 
 
 def _name_starts(
@@ -584,11 +581,9 @@ def _name_starts(
     Most capitalised words do neither; ruling them out here, with one lookup each, spares
     them `_longest_name`. ``folded`` is as for `_longest_name`.
     """
-    # Capitalised words are found without a Python loop.
-    capitalised = map(str.isupper, map(text.__getitem__, map(itemgetter(0), tokens)))
-    firsts = compress(range(len(tokens)), capitalised)
+    firsts = [k for k, (start, _) in enumerate(tokens) if text[start].isupper()]
     if len(folded) != len(text):
-        return list(firsts)
+        return firsts
     prefixes = gazetteer.prefixes
     starts = []
     for k in firsts:
