@@ -1056,16 +1056,18 @@ def _resolve(
         why = "curated place" if place.source == CURATED else "only candidate"
         return place, 0.95, why
     ranking = _ranking(gazetteer, match.text, match.key, match.demonym)
+    countries = ranking.countries
     scores, whys = [], []
     for place, point, value in zip(ranking.candidates, ranking.points, ranking.scores, strict=True):
         bonus, why = 0.0, None
-        if place.kind == "country":
+        kind = place.kind
+        if kind == "country":
             bonus += COUNTRY_BONUS
-        elif place.country in context and place.country not in ranking.countries:
+        elif place.country in context and place.country not in countries:
             bonus += CONTEXT_BONUS
             why = "article's countries"
-        if neighbours and place.kind in _POINT_KINDS:
-            near = _nearness(point, REGION_KM if place.kind == "region" else NEAR_KM, neighbours)
+        if neighbours and kind in _POINT_KINDS:
+            near = _nearness(point, REGION_KM if kind == "region" else NEAR_KM, neighbours)
             if near > 0:
                 bonus += NEAR_BONUS * near
                 why = "article's other places"
@@ -1076,14 +1078,15 @@ def _resolve(
                 why = f"in {within.name}"
         scores.append(value + bonus)
         whys.append(why)
-    ranked = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
-    best = ranking.candidates[ranked[0]]
-    margin = scores[ranked[0]] - scores[ranked[1]] if len(ranked) > 1 else 5.0
+    ordered = sorted(scores, reverse=True)
+    first = scores.index(ordered[0])  # of the best scores, the first candidate's
+    best = ranking.candidates[first]
+    margin = ordered[0] - ordered[1] if len(ordered) > 1 else 5.0
     confidence = round(1 / (1 + math.exp(-margin)), 3)
     if best.source == CURATED:
         why = "curated place"
     else:
-        why = whys[ranked[0]] if best is not match.candidates[0] else None
+        why = whys[first] if best is not match.candidates[0] else None
         why = why or "largest population"
     return best, confidence, why
 
