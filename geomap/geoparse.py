@@ -23,8 +23,6 @@ import re
 from collections import Counter
 from collections.abc import Container, Sequence, Set
 from dataclasses import dataclass
-from itertools import compress
-from operator import itemgetter
 from typing import NamedTuple
 
 from geomap import recognise
@@ -518,13 +516,10 @@ def candidates(
     tokens = _tokens(text, gazetteer)
     sentence_starts = {s for s, _ in sentences or sentence_spans(text)}
     folded = text.replace("’", "'").casefold()
-    # Names start at a capitalised word: visit only those (found without a Python loop).
-    capitalised = map(str.isupper, map(text.__getitem__, map(itemgetter(0), tokens)))
-    found: list[tuple[_Match, int, int, list[float]]] = []
+    found: list[tuple[_Match, list[float]]] = []
     surnames: set[str] = set()
-    names: Counter[str] = Counter()
     i = free = 0  # i: the first token after the last name found; free: the first no match took
-    for first in compress(range(len(tokens)), capitalised):
+    for first in _name_starts(text, tokens, gazetteer, folded):
         if first < i:
             continue
         longest = _longest_name(text, tokens, first, gazetteer, folded)
@@ -549,33 +544,58 @@ def candidates(
             if kind != "demonym" and j + 1 < len(tokens) and text[tokens[j + 1][0]].isupper()
             else None
         )
+        if head is not None:
+            # "Orange County", "Colorado State University": the whole name is the toponym;
+            # the place it is named after only stands in for it, so it is not mapped.
+            j, end = head, tokens[head][1]
+            i = free = head + 1
+        around = _around(text, tokens, first, j)
         if kind == "demonym":
             # "Sahelian towns" name a place; "English troops", like "French troops", an actor.
             region = places[0].kind == "region" and not places[0].country
             role = "literal" if region else "adjectival"
         elif head is not None:
-            # "Orange County", "Colorado State University": the whole name is the toponym;
-            # the place it is named after only stands in for it, so it is not mapped.
-            role, j, end = "embedded", head, tokens[head][1]
-            i = free = head + 1
+            role = "embedded"
         else:
-            role = _role(text, tokens, first, j, places[0]) or "embedded"
+            role = _role(text, tokens, first, j, places[0], around) or "embedded"
         if kind == "place" and _ARTICLE_BEFORE.search(text, max(0, start - 40), start):
             places = _natural_features(places)
         match = _Match(start, end, text[start:end], places, role, kind == "demonym", key)
-        values = _features(text, tokens, first, j, match, facts, sentence_starts)
+        values = _features(text, tokens, first, j, match, facts, sentence_starts, around)
         values[_F["extended_to_head"]] = float(head is not None)
-        if first > 1 and _word(text, tokens, first - 1) == "of":
+        if first > 1 and around.prev_any == "of":
             # "Chamber of Commerce", "University of California", "Republic of Armenia"
             values[_F["after_head_of"]] = float(_word(text, tokens, first - 2) in _HEADS_BEFORE_OF)
         if first == j and (values[_F["after_name"]] or values[_F["after_title"]]):
             surnames.add(match.text)
-        names[match.text] += 1
-        found.append((match, first, j, values))
-    for match, _, _, values in found:
+        found.append((match, values))
+    names = Counter(match.text for match, _ in found)
+    for match, values in found:
         values[_F["surname_in_article"]] = float(match.text in surnames)
         values[_F["repeated"]] = float(names[match.text] > 1)
-    return [(match, values) for match, _, _, values in found]
+    return found
+
+
+def _name_starts(
+    text: str, tokens: list[tuple[int, int]], gazetteer: Gazetteer, folded: str
+) -> list[int]:
+    """The tokens where `_longest_name` may find a name: capitalised words that spell a
+    name, demonym or not-place or begin a longer one that may go on with the next character.
+
+    Most capitalised words do neither; ruling them out here, with one lookup each, spares
+    them `_longest_name`. ``folded`` is as for `_longest_name`.
+    """
+    firsts = [k for k, (start, _) in enumerate(tokens) if text[start].isupper()]
+    if len(folded) != len(text):
+        return firsts
+    prefixes = gazetteer.prefixes
+    starts = []
+    for k in firsts:
+        start, end = tokens[k]
+        known, following = prefixes[folded[start:end]]
+        if known or "" < following <= folded[end : end + 1]:
+            starts.append(k)
+    return starts
 
 
 def _tokens(text: str, gazetteer: Gazetteer) -> list[tuple[int, int]]:
@@ -652,26 +672,12 @@ def _features(
     match: _Match,
     facts: _NameFacts,
     sentence_starts: set[int],
+    around: _Around,
 ) -> list[float]:
     """The `recognise.FEATURES` of the match over tokens i..j (article-level ones left 0)."""
     name, start = match.text, match.start
     values = list(facts.values)
-    # The words either side, once: "" past the text; prev_word/next_word only when
-    # joined to the name by one space.
-    if i > 0:
-        prev_start, prev_end = tokens[i - 1]
-        prev_any = text[prev_start:prev_end]
-        prev_plain = prev_any.casefold()
-        prev_word = prev_any if text[prev_end:start] == " " else ""
-    else:
-        prev_plain = prev_word = ""
-    if j + 1 < len(tokens):
-        next_start, next_end = tokens[j + 1]
-        gap_after = text[match.end : next_start]
-        following_any = text[next_start:next_end]
-        next_word = following_any if gap_after == " " else ""
-    else:
-        gap_after = following_any = next_word = ""
+    prev_plain, prev_word, next_word = around.prev_plain, around.prev_word, around.next_word
     after_name = bool(
         prev_word
         and prev_word[0].isupper()
@@ -689,7 +695,7 @@ def _features(
         particle = before[0].isupper() and before.casefold() not in _FUNCTION_WORDS
         values[_F["after_particle"]] = particle
     if prev_plain in recognise.SPEECH_VERBS or (
-        following_any.casefold() in recognise.SPEECH_VERBS and "." not in gap_after
+        around.next_any.casefold() in recognise.SPEECH_VERBS and "." not in around.gap_after
     ):
         values[_F["near_speech_verb"]] = 1.0
     sentence_start = start in sentence_starts
@@ -726,6 +732,38 @@ def _features(
     if before_name:
         values[_F["before_surname"]] = recognise.person_name(next_word)[1]
     return values
+
+
+class _Around(NamedTuple):
+    """The words either side of a name, found once for `_role` and `_features` (`_around`):
+    "" past the text; ``prev_word`` and ``next_word`` only when joined to the name by one
+    space."""
+
+    prev_any: str
+    prev_plain: str  # prev_any casefolded
+    prev_word: str
+    next_any: str
+    next_word: str
+    gap_after: str  # the characters between the name and next_any
+
+
+def _around(text: str, tokens: list[tuple[int, int]], i: int, j: int) -> _Around:
+    """The `_Around` of the name over tokens i..j."""
+    start, end = tokens[i][0], tokens[j][1]
+    if i > 0:
+        prev_start, prev_end = tokens[i - 1]
+        prev_any = text[prev_start:prev_end]
+        prev_word = prev_any if text[prev_end:start] == " " else ""
+    else:
+        prev_any = prev_word = ""
+    if j + 1 < len(tokens):
+        next_start, next_end = tokens[j + 1]
+        gap_after = text[end:next_start]
+        next_any = text[next_start:next_end]
+        next_word = next_any if gap_after == " " else ""
+    else:
+        gap_after = next_any = next_word = ""
+    return _Around(prev_any, prev_any.casefold(), prev_word, next_any, next_word, gap_after)
 
 
 _COMPASS = {
@@ -877,13 +915,12 @@ def _whole_words(text: str, start: int, end: int) -> bool:
 _HYPHEN_PREFIXES = {"anti", "ex", "pro", "non", "pan", "post", "pre", "trans", "mid", "neo"}
 
 
-def _role(text: str, tokens, i: int, j: int, best: Place) -> str | None:
+def _role(text: str, tokens, i: int, j: int, best: Place, around: _Around) -> str | None:
     """literal, associative or adjectival from the words around tokens i..j.
 
     None when the name is part of a longer proper name (a person's, an organisation's).
     """
-    prev_word = _word(text, tokens, i - 1) if _joined(text, tokens, i - 1, i) else None
-    next_word = _word(text, tokens, j + 1) if _joined(text, tokens, j, j + 1) else None
+    prev_word, next_word = around.prev_word, around.next_word
     if next_word and next_word[0].isupper() and not next_word.isupper():
         if best.kind == "country" and next_word in _ORG_HEADS:
             return "adjectival"
@@ -904,8 +941,7 @@ def _role(text: str, tokens, i: int, j: int, best: Place) -> str | None:
         return "literal"
     if next_word and next_word in _ACTOR_NOUNS:
         return "adjectival"
-    prev_plain = _word(text, tokens, i - 1).casefold() if i > 0 else ""
-    if prev_plain not in _LOCATIVE and _governs_verb(text, tokens, j):
+    if around.prev_plain not in _LOCATIVE and _governs_verb(text, tokens, j):
         return "associative"
     return "literal"
 
@@ -959,7 +995,7 @@ def _plausible_inside(name: str, best: Place, primary: bool) -> bool:
     return " " in name or not name.isupper()
 
 
-def _map_points(matches: list[_Match], readings: list[Place]) -> list[tuple[str, Place]]:
+def _map_points(matches: list[_Match], readings: list[Place]) -> list[tuple[str, _Point]]:
     """The article's places that are points on a map (towns, facilities, small regions),
     each with its mention's name casefolded, in text order.
 
@@ -967,7 +1003,7 @@ def _map_points(matches: list[_Match], readings: list[Place]) -> list[tuple[str,
     towns is meant; nor do names with very many candidates.
     """
     return [
-        (m.text.casefold(), place)
+        (m.text.casefold(), _point(place))
         for m, place in zip(matches, readings, strict=True)
         if not m.demonym
         and place.country
@@ -976,13 +1012,13 @@ def _map_points(matches: list[_Match], readings: list[Place]) -> list[tuple[str,
     ]
 
 
-def _neighbours(points: list[tuple[str, Place]], match: _Match) -> list[Place]:
+def _neighbours(points: list[tuple[str, _Point]], match: _Match) -> list[_Point]:
     """The `_map_points` that may tell where ``match`` is: not mentions of its own name,
     each place once however often it is named."""
     name = match.text.casefold()
     # By identity: the gazetteer makes one object of each place (`Gazetteer.place`), and
     # hashing a Place hashes all its fields.
-    return list({id(place): place for other, place in points if other != name}.values())
+    return list({id(point.place): point for other, point in points if other != name}.values())
 
 
 def _qualifier(text: str, matches: list[_Match], readings: list[Place], k: int) -> Place | None:
@@ -1025,7 +1061,7 @@ def _resolve(
     context: Container[str],
     gazetteer: Gazetteer,
     *,
-    neighbours: Sequence[Place] = (),
+    neighbours: Sequence[_Point] = (),
     within: Place | None = None,
 ):
     """Pick one candidate: (place, confidence, why).
@@ -1039,50 +1075,53 @@ def _resolve(
         place = match.candidates[0]
         why = "curated place" if place.source == CURATED else "only candidate"
         return place, 0.95, why
-    countries, candidates, base = _ranking(gazetteer, match.text, match.key, match.demonym)
-
-    def bonuses(place: Place) -> tuple[float, str | None]:
-        value, why = 0.0, None
-        if place.kind == "country":
-            value += COUNTRY_BONUS
+    ranking = _ranking(gazetteer, match.text, match.key, match.demonym)
+    countries = ranking.countries
+    scores, whys = [], []
+    for place, point, value in zip(ranking.candidates, ranking.points, ranking.scores, strict=True):
+        bonus, why = 0.0, None
+        kind = place.kind
+        if kind == "country":
+            bonus += COUNTRY_BONUS
         elif place.country in context and place.country not in countries:
-            value += CONTEXT_BONUS
+            bonus += CONTEXT_BONUS
             why = "article's countries"
-        if neighbours and place.kind in _POINT_KINDS:
-            scale = REGION_KM if place.kind == "region" else NEAR_KM
-            # A region is near the places within its own size, about REGION_KM.
-            near = max(
-                (
-                    1 - _km(place, other) / limit
-                    for other in neighbours
-                    # 1° of latitude is at least 111 km: most neighbours are ruled out here.
-                    if KM_PER_DEGREE * abs(other.lat - place.lat)
-                    < (limit := REGION_KM if other.kind == "region" else scale)
-                ),
-                default=0.0,
-            )
+        if neighbours and kind in _POINT_KINDS:
+            near = _nearness(point, REGION_KM if kind == "region" else NEAR_KM, neighbours)
             if near > 0:
-                value += NEAR_BONUS * near
+                bonus += NEAR_BONUS * near
                 why = "article's other places"
         if within is not None and place.country == within.country and place is not within:
             km = _km(place, within) if within.kind == "region" else 0.0
             if km < WITHIN_KM:
-                value += WITHIN_BONUS * (1 - km / WITHIN_KM)
+                bonus += WITHIN_BONUS * (1 - km / WITHIN_KM)
                 why = f"in {within.name}"
-        return value, why
-
-    added = list(map(bonuses, candidates))
-    scores = [value + bonus for value, (bonus, _) in zip(base, added, strict=True)]
-    ranked = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
-    best = candidates[ranked[0]]
-    margin = scores[ranked[0]] - scores[ranked[1]] if len(ranked) > 1 else 5.0
+        scores.append(value + bonus)
+        whys.append(why)
+    ordered = sorted(scores, reverse=True)
+    first = scores.index(ordered[0])  # of the best scores, the first candidate's
+    best = ranking.candidates[first]
+    margin = ordered[0] - ordered[1] if len(ordered) > 1 else 5.0
     confidence = round(1 / (1 + math.exp(-margin)), 3)
     if best.source == CURATED:
         why = "curated place"
     else:
-        why = added[ranked[0]][1] if best is not match.candidates[0] else None
+        why = whys[first] if best is not match.candidates[0] else None
         why = why or "largest population"
     return best, confidence, why
+
+
+def _nearness(point: _Point, scale: float, neighbours: Sequence[_Point]) -> float:
+    """How near ``point`` is to the nearest of ``neighbours``: 1 at the same place, falling
+    to 0 at ``scale`` km (REGION_KM from a region: a region is near the places within its
+    own size); 0 when none is that near."""
+    near = 0.0
+    for other in neighbours:
+        limit = REGION_KM if other.kind == "region" else scale
+        # 1° of latitude is at least 111 km: most neighbours are ruled out here.
+        if KM_PER_DEGREE * abs(other.lat - point.lat) < limit:
+            near = max(near, 1 - _distance(point, other) / limit)
+    return near
 
 
 class _Ranking(NamedTuple):
@@ -1091,6 +1130,7 @@ class _Ranking(NamedTuple):
     countries: frozenset[str | None]  # the countries among the candidates
     candidates: tuple[Place, ...]  # those that may be meant (`_named_after_a_city` left out)
     scores: tuple[float, ...]  # each candidate's score before `_resolve`'s article bonuses
+    points: tuple[_Point, ...]  # each candidate's `_point`
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -1120,7 +1160,9 @@ def _ranking(gazetteer: Gazetteer, text: str, key: str, demonym: bool) -> _Ranki
             value += CURATED_BONUS
         return value
 
-    return _Ranking(countries, candidates, tuple(map(score, candidates)))
+    return _Ranking(
+        countries, candidates, tuple(map(score, candidates)), tuple(map(_point, candidates))
+    )
 
 
 def _named_after_a_city(place: Place, candidates: tuple[Place, ...]) -> bool:
@@ -1139,11 +1181,32 @@ def _named_after_a_city(place: Place, candidates: tuple[Place, ...]) -> bool:
     )
 
 
+class _Point(NamedTuple):
+    """A place with the trigonometry of its latitude, computed once (`_point`) for the many
+    distances `_resolve` measures from it."""
+
+    place: Place
+    kind: str
+    lat: float
+    lon: float
+    lat_radians: float
+    cos_lat: float
+
+
+def _point(place: Place) -> _Point:
+    lat_radians = math.radians(place.lat)
+    return _Point(place, place.kind, place.lat, place.lon, lat_radians, math.cos(lat_radians))
+
+
 def _km(a: Place, b: Place) -> float:
+    """Great-circle distance in km between two places (see `_distance`)."""
+    return _distance(_point(a), _point(b))
+
+
+def _distance(a: _Point, b: _Point) -> float:
     """Great-circle distance in km (haversine; close enough for ranking)."""
-    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
     h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
+        math.sin((b.lat_radians - a.lat_radians) / 2) ** 2
+        + a.cos_lat * b.cos_lat * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
     )
     return 12742.0 * math.asin(min(1.0, math.sqrt(h)))
