@@ -800,13 +800,11 @@ _ARTICLE_BEFORE = re.compile(
 
 
 def _natural_features(places: tuple[Place, ...]) -> tuple[Place, ...]:
-    """After "the", only a name's seas, rivers and other natural features, if it has any:
-    towns take no article ("the Atlantic" is the ocean, not Atlantic, Iowa), while a
-    name's country or region keeps competing ("the Niger" may still be the country)."""
+    """After "the", a name's one sea, river or other natural feature, if it has one: towns
+    take no article ("the Atlantic" is the ocean, not Atlantic, Iowa). Only one: with
+    several candidates `_resolve` ranks all of the name's."""
     natural = tuple(p for p in places if p.kind == "other")
-    return (
-        natural + tuple(p for p in places if p.kind in ("country", "region")) if natural else places
-    )
+    return natural if len(natural) == 1 else places
 
 
 def _head_after(text: str, tokens, j: int) -> int | None:

@@ -376,6 +376,10 @@ def test_the_before_a_name_means_the_sea_not_the_town(gazetteer):
         ("Pacific", "other", None),
         ("Atlantic", "city", "US"),
     ]
+    # Not Sudan's Red Sea state either: a name's one natural feature is all that is left.
+    text = "From Port Sudan and Khartoum, ships crossed the Red Sea."
+    (sea,) = [m.place for m in parse(text, gazetteer) if m.text == "Red Sea"]
+    assert (sea.name, sea.kind) == ("Red Sea", "other")
 
 
 def test_the_regions_us_news_names(gazetteer):
