@@ -362,6 +362,8 @@ REGION_KM = 500.0
 KM_PER_DEGREE = 111.1
 WITHIN_BONUS = 4.0
 WITHIN_KM = 1000.0
+#: The fewest people of a city a newspaper's name is taken to name (`_only_kind`).
+NEWSPAPER_CITY = 100_000
 _POINT_KINDS = ("city", "facility", "region")
 # "St. Petersburg" is Saint Petersburg's own name, abbreviated.
 _ABBREVIATIONS = {"st": "Saint", "ste": "Sainte", "mt": "Mount", "ft": "Fort", "pt": "Point"}
@@ -408,6 +410,7 @@ class _Match(NamedTuple):
     role: str
     demonym: bool
     key: str  # the gazetteer name the candidates come from (``text`` may add "South", "County")
+    only: str  # the one kind of place the name can mean where it is written, "" for any
 
 
 def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Mention]:
@@ -425,7 +428,7 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
     # instead, the first pass's stand.
     # In the first pass the mentions of one name (same text, role, kind and candidates)
     # have the same context: each name is resolved once.
-    names = [(m.text, m.role, m.demonym, id(m.candidates)) for m in matches]
+    names = [(m.text, m.role, m.demonym, m.only) for m in matches]
     first = _context_countries(matches)
     readings: dict[tuple, Place] = {}
     for name, match in zip(names, matches, strict=True):
@@ -558,9 +561,10 @@ def candidates(
             role = "embedded"
         else:
             role = _role(text, tokens, first, j, places[0], around) or "embedded"
-        if kind == "place" and _ARTICLE_BEFORE.search(text, max(0, start - 40), start):
-            places = _natural_features(places)
-        match = _Match(start, end, text[start:end], places, role, kind == "demonym", key)
+        only = _only_kind(text, start, places, around) if kind == "place" else ""
+        if only:
+            places = tuple(p for p in places if p.kind == only)
+        match = _Match(start, end, text[start:end], places, role, kind == "demonym", key, only)
         values = _features(text, tokens, first, j, match, facts, sentence_starts, around)
         values[_F["extended_to_head"]] = float(head is not None)
         if first > 1 and around.prev_any == "of":
@@ -799,12 +803,23 @@ _ARTICLE_BEFORE = re.compile(
 )
 
 
-def _natural_features(places: tuple[Place, ...]) -> tuple[Place, ...]:
-    """After "the", a name's one sea, river or other natural feature, if it has one: towns
-    take no article ("the Atlantic" is the ocean, not Atlantic, Iowa). Only one: with
-    several candidates `_resolve` ranks all of the name's."""
-    natural = tuple(p for p in places if p.kind == "other")
-    return natural if len(natural) == 1 else places
+def _only_kind(text: str, start: int, places: tuple[Place, ...], around: _Around) -> str:
+    """The one kind of place a name can mean where it is written at ``start``, or "".
+
+    After "the", a sea or other natural feature: towns take no article ("the Atlantic" is
+    the ocean, not Atlantic, Iowa). Before a newspaper's word, a city of some size: "The
+    Washington Post" is D.C.'s, not the state's ("The Arizona Republic" stays the state's).
+    """
+    kinds = {place.kind for place in places}
+    if "other" in kinds and _ARTICLE_BEFORE.search(text, max(0, start - 40), start):
+        return "other"
+    if (
+        len(kinds) > 1
+        and around.next_word in recognise.MEDIA_HEADS
+        and any(p.kind == "city" and p.population >= NEWSPAPER_CITY for p in places)
+    ):
+        return "city"
+    return ""
 
 
 def _head_after(text: str, tokens, j: int) -> int | None:
@@ -1073,7 +1088,7 @@ def _resolve(
         place = match.candidates[0]
         why = "curated place" if place.source == CURATED else "only candidate"
         return place, 0.95, why
-    ranking = _ranking(gazetteer, match.text, match.key, match.demonym)
+    ranking = _ranking(gazetteer, match.text, match.key, match.demonym, match.only)
     countries = ranking.countries
     scores, whys = [], []
     for place, point, value in zip(ranking.candidates, ranking.points, ranking.scores, strict=True):
@@ -1132,10 +1147,12 @@ class _Ranking(NamedTuple):
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _ranking(gazetteer: Gazetteer, text: str, key: str, demonym: bool) -> _Ranking:
-    """The context-free scores of the candidates of ``key`` written as ``text`` (cached:
-    names repeat across articles)."""
+def _ranking(gazetteer: Gazetteer, text: str, key: str, demonym: bool, only: str) -> _Ranking:
+    """The context-free scores of the candidates of ``key`` written as ``text``, of kind
+    ``only`` if given (cached: names repeat across articles)."""
     places = _name_facts(gazetteer, key, demonym).places
+    if only:
+        places = tuple(place for place in places if place.kind == only)
     # A name that is also its country's ("Mexico") means the country: the article's votes
     # for that country come from the name itself. A region named after its chief city
     # ("New York", "Berlin", "Niamey") is not what the bare name means.

@@ -403,3 +403,11 @@ def test_the_demonyms_of_britain_nations_are_theirs(gazetteer):
     assert mentions["English"] == ("England", "GB", "adjectival")
     assert mentions["Scottish"] == ("Scotland", "GB", "adjectival")
     assert mentions["Sahelian"] == ("Sahel", None, "literal")
+
+
+def test_a_newspaper_is_named_after_its_city(gazetteer):
+    # Seattle pulled the Post's Washington to the state; a state's own paper keeps the state.
+    text = "The Washington Post reported that the mayor of Seattle resigned. The Texas Tribune too."
+    places = {m.text: m.place for m in parse(text, gazetteer)}
+    assert places["Washington"].kind == "city" and abs(places["Washington"].lat - 38.9) < 0.1
+    assert (places["Texas"].kind, places["Texas"].country) == ("region", "US")
