@@ -808,7 +808,7 @@ def _only_kind(text: str, start: int, places: tuple[Place, ...], around: _Around
 
     After "the", a sea or other natural feature: towns take no article ("the Atlantic" is
     the ocean, not Atlantic, Iowa). Before a newspaper's word, a city of some size: "The
-    Washington Post" is D.C.'s, not the state's ("The Arizona Republic" stays the state's).
+    Washington Post" is D.C.'s, not the state's ("The Texas Tribune" stays the state's).
     """
     kinds = {place.kind for place in places}
     if "other" in kinds and _ARTICLE_BEFORE.search(text, max(0, start - 40), start):
