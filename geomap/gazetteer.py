@@ -170,7 +170,7 @@ class Gazetteer:
         places = [self.place(i) for i in self._find(key)]
         return tuple(sorted(places, key=lambda p: -p.population))
 
-    def _find(self, key: str) -> memoryview | tuple:
+    def _find(self, key: str) -> array.array | tuple:
         i = bisect.bisect_left(self._keys, key)
         if i < len(self._keys) and self._keys[i] == key:
             return self._targets[self._offsets[i] : self._offsets[i + 1]]
@@ -346,18 +346,18 @@ def compile_index(version: str) -> dict:
         row = (f"{GEONAMES}:{gid}", state["name"], "region", lat, lon, "US", STATE_POPULATION)
         states[f"US-{state['code']}"] = add((*row, gid, GEONAMES), [])
     regions = _add_regions(add)
-    for gid, city in sorted(gnc.get_cities().items(), key=lambda item: int(item[0])):
+    for city_id, city in sorted(gnc.get_cities().items(), key=lambda item: int(item[0])):
         aliases = [a for a in city["alternatenames"] if _usable_alias(a)]
         add(
             (
-                f"geonames:{gid}",
+                f"geonames:{city_id}",
                 city["name"],
                 "city",
                 round(city["latitude"], 5),
                 round(city["longitude"], 5),
                 city["countrycode"] or None,
                 int(city["population"]),
-                int(gid),
+                int(city_id),
                 GEONAMES,
             ),
             aliases,
