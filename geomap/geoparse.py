@@ -722,7 +722,9 @@ def _features(
     values[_F["before_institution"]] = float(next_word in recognise.INSTITUTION_HEADS)
     values[_F["before_facility"]] = float(next_word in recognise.FACILITY_HEADS)
     values[_F["dateline"]] = float(
-        name.isupper() and len(name) > 3 and (start == 0 or text[start - 1] == "\n")
+        name.isupper()
+        and len(name) > ABBREVIATION_LETTERS
+        and (start == 0 or text[start - 1] == "\n")
     )
     if before_name:
         values[_F["before_common_word"]] = recognise.word_frequency(next_word) / 7
