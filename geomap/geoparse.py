@@ -563,7 +563,7 @@ def candidates(
             role = _role(text, tokens, first, j, places[0], around) or "embedded"
         only = _only_kind(text, start, places, around) if kind == "place" else ""
         if only:
-            places = tuple(p for p in places if p.kind == only)
+            places = _places_of_kind(gazetteer, key, False, only)
         match = _Match(start, end, text[start:end], places, role, kind == "demonym", key, only)
         values = _features(text, tokens, first, j, match, facts, sentence_starts, around)
         values[_F["extended_to_head"]] = float(head is not None)
@@ -1139,6 +1139,14 @@ def _nearness(point: _Point, scale: float, neighbours: Sequence[_Point]) -> floa
     return near
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _places_of_kind(gazetteer: Gazetteer, key: str, demonym: bool, only: str) -> tuple[Place, ...]:
+    """The places of ``key``, only those of kind ``only`` if given: a match's candidates
+    and what `_ranking` ranks (cached: the same tuple for both, and for every mention)."""
+    places = _name_facts(gazetteer, key, demonym).places
+    return tuple(place for place in places if place.kind == only) if only else places
+
+
 class _Ranking(NamedTuple):
     """The part of `_resolve` that depends on the name alone, not on the article."""
 
@@ -1152,9 +1160,7 @@ class _Ranking(NamedTuple):
 def _ranking(gazetteer: Gazetteer, text: str, key: str, demonym: bool, only: str) -> _Ranking:
     """The context-free scores of the candidates of ``key`` written as ``text``, of kind
     ``only`` if given (cached: names repeat across articles)."""
-    places = _name_facts(gazetteer, key, demonym).places
-    if only:
-        places = tuple(place for place in places if place.kind == only)
+    places = _places_of_kind(gazetteer, key, demonym, only)
     # A name that is also its country's ("Mexico") means the country: the article's votes
     # for that country come from the name itself. A region named after its chief city
     # ("New York", "Berlin", "Niamey") is not what the bare name means.
