@@ -466,7 +466,7 @@ def _add_curated(add) -> dict[str, int]:
                 float(row["lon"]),
                 row["country"] or None,
                 int(row["population"] or 0),
-                None,
+                int(row["geonameid"] or 0) or None,
                 CURATED,
             ),
             aliases,

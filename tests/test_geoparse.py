@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from geomap.articles import Article
+from geomap.gazetteer import CURATED
 from geomap.geoparse import _TOKEN, geoparse
 
 
@@ -411,3 +412,9 @@ def test_a_newspaper_is_named_after_its_city(gazetteer):
     places = {m.text: m.place for m in parse(text, gazetteer)}
     assert places["Washington"].kind == "city" and abs(places["Washington"].lat - 38.9) < 0.1
     assert (places["Texas"].kind, places["Texas"].country) == ("region", "US")
+
+
+def test_curated_world_features_carry_their_geonames_id(gazetteer):
+    (middle_east,) = [p for p in gazetteer.lookup("Middle East") if p.source == CURATED]
+    assert (middle_east.geonameid, round(middle_east.lat, 1)) == (6269133, 33.1)
+    assert gazetteer.lookup("Sahel")[0].geonameid is None
