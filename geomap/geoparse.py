@@ -349,6 +349,7 @@ _RESOLVED_BY = (
     "article's countries",
     "article's other places",
     "in <region or country written after the name>",
+    "listed with <a state, province or country>",
     "largest population",
 )
 # Resolution weights, added to log10(population): see `_resolve`.
@@ -362,6 +363,9 @@ REGION_KM = 500.0
 KM_PER_DEGREE = 111.1
 WITHIN_BONUS = 4.0
 WITHIN_KM = 1000.0
+LISTED_BONUS = 3.0
+#: What joins two names of a list whose names are alike ("California or Washington").
+_LIST_JOINS = {" and ", " or ", ", and ", ", or "}
 #: The fewest people of a city a newspaper's name is taken to name (`_only_kind`).
 NEWSPAPER_CITY = 100_000
 _POINT_KINDS = ("city", "facility", "region")
@@ -485,11 +489,17 @@ def _in_context(
     chosen = []
     for k, (name, match, reading) in enumerate(zip(names, matches, readings, strict=True)):
         within = _qualifier(text, matches, readings, k)
-        choice = (*name, id(within), id(reading))
+        listed = _listed_with(text, matches, readings, k)
+        choice = (*name, id(within), id(listed), id(reading))
         if choice not in choices:
             context = _other_votes(votes, reading if not match.demonym else None)
             choices[choice] = _resolve(
-                match, context, gazetteer, neighbours=_neighbours(points, match), within=within
+                match,
+                context,
+                gazetteer,
+                neighbours=_neighbours(points, match),
+                within=within,
+                listed=listed,
             )
         chosen.append(choices[choice])
     return chosen
@@ -538,8 +548,9 @@ def candidates(
         free = j + 1
         facts = _name_facts(gazetteer, key, kind == "demonym")
         places = facts.places
-        if kind == "place" and key == "Washington" and text.startswith(_DC, end):
-            j += 1  # "Washington, D.C.": one name
+        capital = kind == "place" and key == "Washington" and text.startswith(_DC, end)
+        if capital:
+            j += 1  # "Washington, D.C.": one name, a city's
             end = tokens[j][1]
             i = free = j + 1
         head = (
@@ -561,7 +572,10 @@ def candidates(
             role = "embedded"
         else:
             role = _role(text, tokens, first, j, places[0], around) or "embedded"
-        only = _only_kind(text, start, places, around) if kind == "place" else ""
+        if capital:
+            only = "city"
+        else:
+            only = _only_kind(text, start, places, around) if kind == "place" else ""
         if only:
             places = _places_of_kind(gazetteer, key, False, only)
         match = _Match(start, end, text[start:end], places, role, kind == "demonym", key, only)
@@ -1047,6 +1061,25 @@ def _qualifier(text: str, matches: list[_Match], readings: list[Place], k: int) 
     return following
 
 
+def _listed_with(
+    text: str, matches: list[_Match], readings: list[Place], k: int
+) -> Place | None:
+    """A state, province or country a place is listed with, "California or Washington":
+    the kind (and country) of place the list is of; or None."""
+    for other in (k - 1, k + 1):
+        if not 0 <= other < len(matches) or matches[k].demonym or matches[other].demonym:
+            continue
+        first, last = sorted((matches[k], matches[other]))
+        reading = readings[other]
+        if (
+            text[first.end : last.start] in _LIST_JOINS
+            and reading.kind in ("region", "country")
+            and reading.country
+        ):
+            return reading
+    return None
+
+
 def _other_votes(votes: Counter[str], reading: Place | None) -> Set[str]:
     """The countries with a vote in ``votes`` once the vote of ``reading`` (a mention's own
     first reading, None if it has none) is taken back. `_resolve` asks only whether a
@@ -1078,13 +1111,16 @@ def _resolve(
     *,
     neighbours: Sequence[_Point] = (),
     within: Place | None = None,
+    listed: Place | None = None,
 ):
     """Pick one candidate: (place, confidence, why).
 
     The score adds, to the log of the population, bonuses for the place's own name, for a
     country, for a curated place (`_ranking`), for a country the article is about
-    (``context``), for lying near the article's other places (``neighbours``) and for lying
-    in the region or country written after the name (``within``: "Paris, Texas").
+    (``context``), for lying near the article's other places (``neighbours``), for lying
+    in the region or country written after the name (``within``: "Paris, Texas") and for
+    being of the kind of a state or country the name is listed with (``listed``:
+    "California or Washington" names two states).
     """
     if len(match.candidates) == 1:
         place = match.candidates[0]
@@ -1111,6 +1147,9 @@ def _resolve(
             if km < WITHIN_KM:
                 bonus += WITHIN_BONUS * (1 - km / WITHIN_KM)
                 why = f"in {within.name}"
+        if listed is not None and _alike(place, listed):
+            bonus += LISTED_BONUS
+            why = f"listed with {listed.name}"
         scores.append(value + bonus)
         whys.append(why)
     ordered = sorted(scores, reverse=True)
@@ -1124,6 +1163,15 @@ def _resolve(
         why = whys[first] if best is not match.candidates[0] else None
         why = why or "largest population"
     return best, confidence, why
+
+
+def _alike(place: Place, listed: Place) -> bool:
+    """True for another place of the kind of ``listed``, a state of its country if a state."""
+    return (
+        place is not listed
+        and place.kind == listed.kind
+        and (place.kind == "country" or place.country == listed.country)
+    )
 
 
 def _nearness(point: _Point, scale: float, neighbours: Sequence[_Point]) -> float:

@@ -414,6 +414,20 @@ def test_a_newspaper_is_named_after_its_city(gazetteer):
     assert (places["Texas"].kind, places["Texas"].country) == ("region", "US")
 
 
+def test_a_name_listed_with_states_is_a_state(gazetteer):
+    # Alone, "Washington" is the capital; beside another state it is the state, unless
+    # written "Washington, D.C.", which stays the capital in any list.
+    listed = parse("Tech jobs went to states such as California or Washington.", gazetteer)
+    (washington,) = [m for m in listed if m.text == "Washington"]
+    assert (washington.place.kind, washington.place.country) == ("region", "US")
+    assert washington.place.lon < -115 and washington.resolution == "listed with California"
+    capital = parse("Trips to Alaska, Florida and Washington, D.C., followed.", gazetteer)
+    (dc,) = [m for m in capital if m.text.startswith("Washington")]
+    assert dc.place.kind == "city" and abs(dc.place.lat - 38.9) < 0.1
+    countries = found("Talks in Tbilisi: Armenia and Georgia met.", gazetteer)
+    assert countries["Georgia"][:2] == ("Georgia", "GE")
+
+
 def test_curated_world_features_carry_their_geonames_id(gazetteer):
     (middle_east,) = [p for p in gazetteer.lookup("Middle East") if p.source == CURATED]
     assert (middle_east.geonameid, round(middle_east.lat, 1)) == (6269133, 33.1)
