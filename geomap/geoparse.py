@@ -1061,9 +1061,7 @@ def _qualifier(text: str, matches: list[_Match], readings: list[Place], k: int) 
     return following
 
 
-def _listed_with(
-    text: str, matches: list[_Match], readings: list[Place], k: int
-) -> Place | None:
+def _listed_with(text: str, matches: list[_Match], readings: list[Place], k: int) -> Place | None:
     """A state, province or country a place is listed with, "California or Washington":
     the kind (and country) of place the list is of; or None."""
     for other in (k - 1, k + 1):
