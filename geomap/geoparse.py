@@ -1064,8 +1064,10 @@ def _qualifier(text: str, matches: list[_Match], readings: list[Place], k: int) 
 def _listed_with(text: str, matches: list[_Match], readings: list[Place], k: int) -> Place | None:
     """A state, province or country a place is listed with, "California or Washington":
     the kind (and country) of place the list is of; or None."""
+    if matches[k].demonym:
+        return None
     for other in (k - 1, k + 1):
-        if not 0 <= other < len(matches) or matches[k].demonym or matches[other].demonym:
+        if not 0 <= other < len(matches) or matches[other].demonym:
             continue
         first, last = sorted((matches[k], matches[other]))
         reading = readings[other]

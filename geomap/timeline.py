@@ -70,9 +70,9 @@ def feature(geometry: Any, **properties: Any) -> dict:
 
 
 def geojson_geometry(geometry: Any) -> dict:
-    """shapely's `mapping`, with a short cut for the points and lines most features are;
-    polygons go through GEOS's GeoJSON writer, twice as fast as `mapping`'s Python loops
-    over a country's rings (the same numbers)."""
+    """A shapely geometry as a GeoJSON dict: points and lines, most features, directly;
+    polygons through GEOS's GeoJSON writer, twice as fast as `shapely.geometry.mapping`'s
+    Python loops over a country's rings (the same numbers)."""
     kind = geometry.geom_type
     if kind == "Point":
         return {"type": kind, "coordinates": (geometry.x, geometry.y)}
