@@ -21,7 +21,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Container, Sequence, Set
+from collections.abc import Callable, Container, Sequence, Set
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -696,22 +696,14 @@ def _features(
     name, start = match.text, match.start
     values = list(facts.values)
     prev_plain, prev_word, next_word = around.prev_plain, around.prev_word, around.next_word
-    after_name = bool(
-        prev_word
-        and prev_word[0].isupper()
-        and prev_word.casefold() not in _FUNCTION_WORDS
-        and not prev_word.isupper()
-    )
+    after_name = _after_name(around)
     before_name = bool(
         next_word
         and next_word[0].isupper()
         and not next_word.isupper()
         and next_word.casefold() not in _CONNECTORS
     )
-    if prev_word in _NAME_PARTICLES and _joined(text, tokens, i - 2, i - 1):
-        before = _word(text, tokens, i - 2)
-        particle = before[0].isupper() and before.casefold() not in _FUNCTION_WORDS
-        values[_F["after_particle"]] = particle
+    values[_F["after_particle"]] = float(_after_particle(text, tokens, i, around))
     if prev_plain in recognise.SPEECH_VERBS or (
         around.next_any.casefold() in recognise.SPEECH_VERBS and "." not in around.gap_after
     ):
@@ -949,23 +941,14 @@ def _role(text: str, tokens, i: int, j: int, best: Place, around: _Around) -> st
 
     None when the name is part of a longer proper name (a person's, an organisation's).
     """
-    prev_word, next_word = around.prev_word, around.next_word
+    next_word = around.next_word
     if next_word and next_word[0].isupper() and not next_word.isupper():
         if best.kind == "country" and next_word in _ORG_HEADS:
             return "adjectival"
         if next_word.casefold() not in _CONNECTORS:
             return None  # part of a longer proper name: "Kathleen FitzGibbon", "Washington Post"
-    if (
-        prev_word
-        and prev_word[0].isupper()
-        and prev_word.casefold() not in _FUNCTION_WORDS
-        and not prev_word.isupper()
-    ):
-        return None  # "Joe Biden", "President Bazoum"
-    if prev_word in _NAME_PARTICLES and _joined(text, tokens, i - 2, i - 1):
-        before = _word(text, tokens, i - 2)
-        if before[0].isupper() and before.casefold() not in _FUNCTION_WORDS:
-            return None  # a surname: "Philippe de Marigny", "Ludwig van Beethoven"
+    if _after_name(around) or _after_particle(text, tokens, i, around):
+        return None  # "Joe Biden", "President Bazoum"; a surname: "Philippe de Marigny"
     if best.kind not in ("country", "city"):
         return "literal"
     if next_word and next_word in _ACTOR_NOUNS:
@@ -973,6 +956,24 @@ def _role(text: str, tokens, i: int, j: int, best: Place, around: _Around) -> st
     if around.prev_plain not in _LOCATIVE and _governs_verb(text, tokens, j):
         return "associative"
     return "literal"
+
+
+def _after_name(around: _Around) -> bool:
+    """True after a capitalised word that is no function word or acronym: "Joe Biden",
+    "President Bazoum"."""
+    word = around.prev_word
+    return bool(
+        word and word[0].isupper() and word.casefold() not in _FUNCTION_WORDS and not word.isupper()
+    )
+
+
+def _after_particle(text: str, tokens, i: int, around: _Around) -> bool:
+    """True after a name particle that follows a capitalised word: a surname, "Philippe de
+    Marigny", "Ludwig van Beethoven"."""
+    if around.prev_word not in _NAME_PARTICLES or not _joined(text, tokens, i - 2, i - 1):
+        return False
+    before = _word(text, tokens, i - 2)
+    return before[0].isupper() and before.casefold() not in _FUNCTION_WORDS
 
 
 def _governs_verb(text: str, tokens, j: int) -> bool:
@@ -1052,31 +1053,39 @@ def _neighbours(points: list[tuple[str, _Point]], match: _Match) -> list[_Point]
 
 def _qualifier(text: str, matches: list[_Match], readings: list[Place], k: int) -> Place | None:
     """The region or country named right after a place, "Richmond, Virginia": or None."""
-    if k + 1 >= len(matches) or matches[k].demonym or matches[k + 1].demonym:
-        return None
-    following = readings[k + 1]
-    gap = text[matches[k].end : matches[k + 1].start]
-    if gap.strip() != "," or following.kind not in ("region", "country") or not following.country:
-        return None
-    return following
+    return _area_beside(text, matches, readings, k, k + 1, lambda gap: gap.strip() == ",")
 
 
 def _listed_with(text: str, matches: list[_Match], readings: list[Place], k: int) -> Place | None:
     """A state, province or country a place is listed with, "California or Washington":
     the kind (and country) of place the list is of; or None."""
-    if matches[k].demonym:
-        return None
     for other in (k - 1, k + 1):
-        if not 0 <= other < len(matches) or matches[other].demonym:
-            continue
-        first, last = sorted((matches[k], matches[other]))
-        reading = readings[other]
-        if (
-            text[first.end : last.start] in _LIST_JOINS
-            and reading.kind in ("region", "country")
-            and reading.country
-        ):
+        reading = _area_beside(text, matches, readings, k, other, _LIST_JOINS.__contains__)
+        if reading is not None:
             return reading
+    return None
+
+
+def _area_beside(
+    text: str,
+    matches: list[_Match],
+    readings: list[Place],
+    k: int,
+    other: int,
+    joins: Callable[[str], bool],
+) -> Place | None:
+    """The reading of mention ``other`` when it is a region or country within a country and
+    the text between it and mention ``k`` ``joins`` them; None otherwise, or for demonyms."""
+    if not 0 <= other < len(matches) or matches[k].demonym or matches[other].demonym:
+        return None
+    first, last = sorted((k, other))
+    reading = readings[other]
+    if (
+        joins(text[matches[first].end : matches[last].start])
+        and reading.kind in ("region", "country")
+        and reading.country
+    ):
+        return reading
     return None
 
 
@@ -1128,6 +1137,7 @@ def _resolve(
         return place, 0.95, why
     ranking = _ranking(gazetteer, match.text, match.key, match.demonym, match.only)
     countries = ranking.countries
+    within_point = _point(within) if within is not None else None
     scores, whys = [], []
     for place, point, value in zip(ranking.candidates, ranking.points, ranking.scores, strict=True):
         bonus, why = 0.0, None
@@ -1143,7 +1153,7 @@ def _resolve(
                 bonus += NEAR_BONUS * near
                 why = "article's other places"
         if within is not None and place.country == within.country and place is not within:
-            km = _km(place, within) if within.kind == "region" else 0.0
+            km = _distance(point, within_point) if within.kind == "region" else 0.0
             if km < WITHIN_KM:
                 bonus += WITHIN_BONUS * (1 - km / WITHIN_KM)
                 why = f"in {within.name}"
