@@ -7,10 +7,12 @@ as a `geomap build` does) and the best and median of all. Garbage from the previ
 run is collected before each, as a fresh build has none. The builds are not timed.
 
 Then the image as a rebuild writes it (issue "Many articles": at most 0.3 s), after one
-article is added to the corpus (bench_rebuild's): `export.write_image` in a forked
-process, as `write_outputs` runs it, with the cyclic collector paused as the CLI does
-and the layers' cache in the output folder as the 1,000-article build left it (the
-base layer kept, the legend drawn again when it changed), and then with both kept.
+article is added to the corpus (bench_rebuild's): `export.write_image` in this process,
+which has drawn maps before, as `write_outputs` runs it in a `geomap watch` (the
+map and data files go to a forked process meanwhile), with the cyclic collector paused
+as the CLI does and the layers' cache in the output folder as the 1,000-article build
+left it (the base layer kept, the legend drawn again when it changed), and then with
+both kept.
 
 This machine's speed drifts by up to half over minutes: compare best with best.
 
@@ -31,8 +33,7 @@ from pathlib import Path
 from bench_rebuild import EXTRA
 from corpus import make_corpus
 
-from geomap.export import Report, _in_forked_process, write_image
-from geomap.manifest import code_and_data
+from geomap.export import Report, write_image
 from geomap.pipeline import MapBuild, build
 from geomap.static_map import draw_map, save_figure
 
@@ -59,15 +60,14 @@ def time_map(name: str, result: MapBuild, out: Path) -> None:
 
 
 def time_rebuild_image(corpus: Path, before: MapBuild, out: Path) -> None:
-    """`write_image` in a forked process after adding an article, the layers cached or not."""
+    """`write_image` after adding an article, the layers cached or not."""
     write_image(before, out / "map.png", Report())  # the layers as the full build leaves them
     kept = Path(tempfile.mkdtemp())
     for layer in out.glob(".geomap-image-*"):
         shutil.copy(layer, kept)
     (corpus / "extra.txt").write_text(EXTRA)
     after = build([corpus], jobs=2)
-    print(f"rebuild image, {len(after.articles)} articles, forked (wall clock):")
-    code_and_data()  # as the CLI has, for the build's fingerprint, before it forks
+    print(f"rebuild image, {len(after.articles)} articles (wall clock):")
     gc.disable()
     try:
         for label, restore in (("base kept", True), ("both kept", False)):
@@ -77,7 +77,7 @@ def time_rebuild_image(corpus: Path, before: MapBuild, out: Path) -> None:
                     for layer in kept.iterdir():
                         shutil.copy(layer, out)
                 start = time.perf_counter()
-                _in_forked_process(write_image, after, out / "map.png", Report())()
+                write_image(after, out / "map.png", Report())
                 times.append(time.perf_counter() - start)
             best, median = min(times), statistics.median(times)
             print(

@@ -235,8 +235,8 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
         type=_jobs,
         default=0,
         metavar="N",
-        help="processes for new articles, and for drawing the static image beside the HTML "
-        "map (default: one per core)",
+        help="processes for new articles, and for writing the HTML map and data files while "
+        "the static image is drawn (default: one per core)",
     )
     parser.add_argument(
         "--fresh",

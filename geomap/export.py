@@ -66,15 +66,30 @@ def write_outputs(
 ) -> list[Path]:
     """Write every output of ``result`` into ``out``; the same inputs give the same bytes.
 
-    With ``jobs`` > 1 the static image is drawn in a second process meanwhile.
+    With ``jobs`` > 1 the map and data files are written in a forked copy of this
+    process while this one draws the static image: drawing is the part that gets faster
+    when repeated in one process (matplotlib keeps its fonts and glyphs), so a
+    `geomap watch` draws warm from its second rebuild on.
     """
     report = report or Report()
-    image = out / f"map.{report.image_format}"
-    finish_image = None
-    if report.image_format and jobs > 1 and sys.platform == "linux":  # fork is safe there
-        import geomap.static_map  # noqa: F401 - imported once here, not by every child
+    try:
+        if not report.image_format:
+            return write_files(result, out, report)
+        image = out / f"map.{report.image_format}"
+        if jobs <= 1 or sys.platform != "linux":  # fork is safe on Linux only
+            return [*write_files(result, out, report), write_image(result, image, report)]
+        finish_files = _in_forked_process(write_files, result, out, report)
+        try:
+            drawn = write_image(result, image, report)
+        finally:
+            written = finish_files()
+        return [*written, drawn]
+    except OSError as err:
+        raise OutputError(f"could not write into {out}: {err}") from err
 
-        finish_image = _in_forked_process(write_image, result, image, report)
+
+def write_files(result: MapBuild, out: Path, report: Report) -> list[Path]:
+    """Every output but the static image: map.html, embed.html and the data files."""
     with stable_ids():
         fmap = render_map(
             result.places,
@@ -88,24 +103,20 @@ def write_outputs(
             source=report.source,
         )
         written = [write_map(fmap, out / "map.html", inline=report.inline)]
-    written += [
+    return [
+        *written,
         write_embed(out / "embed.html", report.title),
         write_places(result.places, out / "places.geojson"),
         write_figures(result.figures_frame, out / "figures.csv"),
         write_movements(result.movements_frame, out / "movements.geojson"),
     ]
-    if finish_image is not None:
-        written.append(finish_image())
-    elif report.image_format:
-        written.append(write_image(result, image, report))
-    return written
 
 
-def _in_forked_process(write: Callable[..., Path], *args: Any) -> Callable[[], Path]:
+def _in_forked_process(write: Callable[..., Any], *args: Any) -> Callable[[], Any]:
     """Start ``write(*args)`` in a forked copy of this process; return what waits for it.
 
-    Forking shares the build without pickling it. Waiting returns the written path or
-    raises `OutputError` with the child's error.
+    Forking shares the build without pickling it. Waiting returns what ``write``
+    returned or raises `OutputError` with the child's error.
     """
     context = mp.get_context("fork")
     receive, send = context.Pipe(duplex=False)
@@ -120,15 +131,15 @@ def _in_forked_process(write: Callable[..., Path], *args: Any) -> Callable[[], P
     child.start()
     send.close()
 
-    def wait() -> Path:
+    def wait() -> Any:
         try:
-            path, error = receive.recv()
+            written, error = receive.recv()
         except EOFError:
-            path, error = None, "the drawing process ended without a word"
+            written, error = None, "the writing process ended without a word"
         child.join()
         if error is not None:
-            raise OutputError(f"could not write the static map: {error}")
-        return path
+            raise OutputError(f"could not write the map and data files: {error}")
+        return written
 
     return wait
 
