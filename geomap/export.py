@@ -66,30 +66,31 @@ def write_outputs(
 ) -> list[Path]:
     """Write every output of ``result`` into ``out``; the same inputs give the same bytes.
 
-    With ``jobs`` > 1 the map and data files are written in a forked copy of this
-    process while this one draws the static image: drawing is the part that gets faster
-    when repeated in one process (matplotlib keeps its fonts and glyphs), so a
-    `geomap watch` draws warm from its second rebuild on.
+    With ``jobs`` > 1 map.html and embed.html are written in a forked copy of this
+    process while this one draws the static image and writes the data files: the two
+    sides take about as long, and drawing is what gets faster when repeated in one
+    process (matplotlib keeps its fonts and glyphs), as `geomap watch` does.
     """
     report = report or Report()
+    image = out / f"map.{report.image_format}" if report.image_format else None
     try:
-        if not report.image_format:
-            return write_files(result, out, report)
-        image = out / f"map.{report.image_format}"
-        if jobs <= 1 or sys.platform != "linux":  # fork is safe on Linux only
-            return [*write_files(result, out, report), write_image(result, image, report)]
-        finish_files = _in_forked_process(write_files, result, out, report)
-        try:
-            drawn = write_image(result, image, report)
-        finally:
-            written = finish_files()
-        return [*written, drawn]
+        if image and jobs > 1 and sys.platform == "linux":  # fork is safe on Linux only
+            finish_pages = _in_forked_process(write_pages, result, out, report)
+            try:
+                drawn = [write_image(result, image, report)]
+                data = write_data(result, out)
+            finally:
+                pages = finish_pages()
+        else:
+            pages, data = write_pages(result, out, report), write_data(result, out)
+            drawn = [write_image(result, image, report)] if image else []
+        return [*pages, *data, *drawn]
     except OSError as err:
         raise OutputError(f"could not write into {out}: {err}") from err
 
 
-def write_files(result: MapBuild, out: Path, report: Report) -> list[Path]:
-    """Every output but the static image: map.html, embed.html and the data files."""
+def write_pages(result: MapBuild, out: Path, report: Report) -> list[Path]:
+    """map.html, and embed.html to put it in a report."""
     with stable_ids():
         fmap = render_map(
             result.places,
@@ -102,10 +103,13 @@ def write_files(result: MapBuild, out: Path, report: Report) -> list[Path]:
             subtitle=report.subtitle,
             source=report.source,
         )
-        written = [write_map(fmap, out / "map.html", inline=report.inline)]
+        page = write_map(fmap, out / "map.html", inline=report.inline)
+    return [page, write_embed(out / "embed.html", report.title)]
+
+
+def write_data(result: MapBuild, out: Path) -> list[Path]:
+    """places.geojson, figures.csv and movements.geojson."""
     return [
-        *written,
-        write_embed(out / "embed.html", report.title),
         write_places(result.places, out / "places.geojson"),
         write_figures(result.figures_frame, out / "figures.csv"),
         write_movements(result.movements_frame, out / "movements.geojson"),
@@ -138,7 +142,7 @@ def _in_forked_process(write: Callable[..., Any], *args: Any) -> Callable[[], An
             written, error = None, "the writing process ended without a word"
         child.join()
         if error is not None:
-            raise OutputError(f"could not write the map and data files: {error}")
+            raise OutputError(f"could not write the map: {error}")
         return written
 
     return wait
