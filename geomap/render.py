@@ -250,7 +250,10 @@ def presence_classes(values: Iterable[int], most: int = 5) -> list[tuple[int, st
 
     Articles name troops in a handful of countries, so up to ``most`` distinct values
     get a class each; beyond that, quantiles rounded to nice numbers keep the legend
-    readable ("1,001–2,500" rather than "1,037–2,481").
+    readable ("1,001–2,500" rather than "1,037–2,481"). The first and last classes are
+    open ("up to 1,000", "over 10,000"): the labels then change with the class breaks
+    only, not with each new smallest or largest presence, and the static image's
+    legend is drawn again only when they do.
     """
     values = [int(v) for v in values]
     distinct = sorted(set(values))
@@ -260,10 +263,15 @@ def presence_classes(values: Iterable[int], most: int = 5) -> list[tuple[int, st
         cuts = statistics.quantiles(values, n=most, method="inclusive")
         inner = sorted({nice_number(c) for c in cuts} - {0})
         limits = [c for c in inner if distinct[0] <= c < distinct[-1]] + [distinct[-1]]
-        lows = [distinct[0], *(limit + 1 for limit in limits[:-1])]
-        labels = [f"{low:,}–{high:,}" for low, high in zip(lows, limits, strict=True)]
+        labels = _open_ended(limits) if len(limits) > 1 else [f"{distinct[0]:,}–{limits[0]:,}"]
     colours = _ramp(len(limits))
     return list(zip(limits, labels, colours, strict=True))
+
+
+def _open_ended(limits: list[int]) -> list[str]:
+    """Labels of classes up to each of ``limits``: "up to A", "A+1–B", …, "over Y"."""
+    middle = [f"{low + 1:,}–{high:,}" for low, high in itertools.pairwise(limits[:-1])]
+    return [f"up to {limits[0]:,}", *middle, f"over {limits[-2]:,}"]
 
 
 def nice_number(value: float) -> int:

@@ -180,7 +180,8 @@ def draw_map(
                 [figure.patch],
                 functools.partial(_legend, figure, corner, shading.classes, key),
                 slice(split, None),
-                _key(figure, corner, shading.classes, astuple(key)),
+                # what the legend shows of the classes: not their limits (`presence_classes`)
+                _key(figure, corner, [c[1:] for c in shading.classes], astuple(key)),
             ),
         ]
     return figure

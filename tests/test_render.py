@@ -428,7 +428,12 @@ def test_presence_classes_nice_quantiles_when_many():
     limits = [limit for limit, _, _ in classes]
     assert limits == sorted(set(limits)) and limits[-1] == 13000 and len(limits) <= 5
     assert all(str(limit)[0] in "125" for limit in limits[:-1])  # 1, 2, 2.5, 5 × 10^k
-    assert classes[0][1].startswith("120–") and classes[-1][1].endswith("–13,000")
+    labels = [label for _, label, _ in classes]
+    assert labels[0] == f"up to {limits[0]:,}" and labels[-1] == f"over {limits[-2]:,}"
+    assert labels[1:-1] == [f"{a + 1:,}–{b:,}" for a, b in zip(limits, limits[1:-1])]
+    # a new largest or smallest value moves no label: the image's legend stays as it was
+    wider = presence_classes([100, *values[1:-1], 19100])
+    assert [c[1:] for c in wider] == [c[1:] for c in classes] and wider[-1][0] == 19100
 
 
 def test_symbol_area_grows_with_count_and_bearing_is_clockwise_from_north():
