@@ -430,7 +430,7 @@ def test_presence_classes_nice_quantiles_when_many():
     assert all(str(limit)[0] in "125" for limit in limits[:-1])  # 1, 2, 2.5, 5 × 10^k
     labels = [label for _, label, _ in classes]
     assert labels[0] == f"up to {limits[0]:,}" and labels[-1] == f"over {limits[-2]:,}"
-    assert labels[1:-1] == [f"{a + 1:,}–{b:,}" for a, b in zip(limits, limits[1:-1])]
+    assert labels[1:-1] == [f"{a + 1:,}–{b:,}" for a, b in zip(limits, limits[1:-1], strict=False)]
     # a new largest or smallest value moves no label: the image's legend stays as it was
     wider = presence_classes([100, *values[1:-1], 19100])
     assert [c[1:] for c in wider] == [c[1:] for c in classes] and wider[-1][0] == 19100
