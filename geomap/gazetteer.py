@@ -33,7 +33,7 @@ from geomap.exceptions import DataError, GeomapWarning
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of the compiled index changes.
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 KINDS = ("country", "city", "region", "facility", "other")
 GEONAMES = "geonames"
 CURATED = "geomap"
@@ -64,6 +64,8 @@ class Place:
     """One place of the gazetteer, in WGS84.
 
     ``country`` is an ISO 3166-1 alpha-2 code or None (regions spanning several).
+    ``state`` is the postal code of the US state a US place lies in ("TX"; a state's
+    own code), None elsewhere: where the data give states only for the US.
     """
 
     id: str
@@ -75,6 +77,7 @@ class Place:
     population: int
     geonameid: int | None
     source: str
+    state: str | None = None
 
 
 class Gazetteer:
@@ -98,6 +101,7 @@ class Gazetteer:
         self._geonameid = _array("q", index["geonameid"])
         self._kind: bytes = index["kind"]
         self._country: list[str] = index["country"].split("\n")
+        self._states: dict[int, str] = index["states"]
         self._curated: dict[int, str] = index["curated"]
         self._other_ids: dict[int, str] = index["other_ids"]
         self._demonyms: dict[str, int] = index["demonyms"]
@@ -156,6 +160,7 @@ class Gazetteer:
             population=self._population[index],
             geonameid=gid or None,
             source=source,
+            state=self._states.get(index),
         )
 
     def lookup(self, name: str) -> list[Place]:
@@ -340,15 +345,21 @@ def compile_index(version: str) -> dict:
     ]
     curated = _add_curated(add)
     states: dict[str, int] = {}  # "US-CA" → index, for data/names.csv
+    in_state: dict[int, str] = {}  # index of a US place → its state's code
+    state_of_fips: dict[str, str] = {}
     for state in read_csv("us_states.csv"):
         gid = int(state["geonameid"])
         lat, lon = float(state["lat"]), float(state["lon"])
         row = (f"{GEONAMES}:{gid}", state["name"], "region", lat, lon, "US", STATE_POPULATION)
-        states[f"US-{state['code']}"] = add((*row, gid, GEONAMES), [])
+        states[f"US-{state['code']}"] = index = add((*row, gid, GEONAMES), [])
+        in_state[index] = state_of_fips[state["fips"]] = state["code"]
     regions = _add_regions(add)
+    for region_id, index in regions.items():  # US counties: "US-" and the county's FIPS code
+        if region_id.startswith("US-") and region_id[3:5] in state_of_fips:
+            in_state[index] = state_of_fips[region_id[3:5]]
     for city_id, city in sorted(gnc.get_cities().items(), key=lambda item: int(item[0])):
         aliases = [a for a in city["alternatenames"] if _usable_alias(a)]
-        add(
+        index = add(
             (
                 f"geonames:{city_id}",
                 city["name"],
@@ -362,6 +373,8 @@ def compile_index(version: str) -> dict:
             ),
             aliases,
         )
+        if city["countrycode"] == "US" and city["admin1code"]:
+            in_state[index] = city["admin1code"]
 
     demonyms: dict[str, int] = {}
     dotted: list[str] = []  # names.csv's abbreviations whose dot is part of the name
@@ -381,10 +394,14 @@ def compile_index(version: str) -> dict:
             if _DOTTED.match(key):
                 dotted.append(key)
 
-    return _columnar(version, rows, names, demonyms, dotted, countries, curated, neighbours)
+    return _columnar(
+        version, rows, names, demonyms, dotted, countries, curated, neighbours, in_state
+    )
 
 
-def _columnar(version, rows, names, demonyms, dotted, countries, curated, neighbours) -> dict:
+def _columnar(
+    version, rows, names, demonyms, dotted, countries, curated, neighbours, states
+) -> dict:
     """Lay the index out as the columns `Gazetteer` reads (see its docstring)."""
     keys = sorted(names)
     offsets, targets = array.array("I", [0]), array.array("I")
@@ -410,6 +427,7 @@ def _columnar(version, rows, names, demonyms, dotted, countries, curated, neighb
         "other_ids": {i: r[0] for i, r in enumerate(rows) if r[8] not in (GEONAMES, CURATED)},
         "demonyms": demonyms,
         "countries": countries,
+        "states": states,
         "neighbours": neighbours,
         "not_places": sorted(_read_not_places()),
         "dotted": dotted,

@@ -1126,7 +1126,8 @@ def _resolve(
 
     The score adds, to the log of the population, bonuses for the place's own name, for a
     country, for a curated place (`_ranking`), for a country the article is about
-    (``context``), for lying near the article's other places (``neighbours``), for lying
+    (``context``), for lying near the article's other places (``neighbours``; a US county
+    or state is nearest to the places of a state they name, `_in_named_state`), for lying
     in the region or country written after the name (``within``: "Paris, Texas") and for
     being of the kind of a state or country the name is listed with (``listed``:
     "California or Washington" names two states).
@@ -1149,6 +1150,8 @@ def _resolve(
             why = "article's countries"
         if neighbours and kind in _POINT_KINDS:
             near = _nearness(point, REGION_KM if kind == "region" else NEAR_KM, neighbours)
+            if near < 1 and place.state and _in_named_state(place, neighbours):
+                near = 1.0
             if near > 0:
                 bonus += NEAR_BONUS * near
                 why = "article's other places"
@@ -1182,6 +1185,23 @@ def _alike(place: Place, listed: Place) -> bool:
         and place.kind == listed.kind
         and (place.kind == "country" or place.country == listed.country)
     )
+
+
+def _in_named_state(place: Place, neighbours: Sequence[_Point]) -> bool:
+    """True for a US state the article names a place in, and for a county of a state the
+    article names: as near as can be, however large the state ("Pike County" in an article
+    that names Kentucky). Not for towns: a town's population says more than a state named
+    anywhere in the article (Portland, Oregon stays Portland in an article naming Texas)."""
+    if place.kind != "region":
+        return False
+    if _is_state(place):
+        return any(other.place.state == place.state for other in neighbours)
+    return any(other.place.state == place.state and _is_state(other.place) for other in neighbours)
+
+
+def _is_state(place: Place) -> bool:
+    """A US state (or DC) itself, not a county or town in it."""
+    return place.kind == "region" and place.source == GEONAMES and place.state is not None
 
 
 def _nearness(point: _Point, scale: float, neighbours: Sequence[_Point]) -> float:

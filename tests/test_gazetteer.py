@@ -123,7 +123,7 @@ def test_a_new_index_deletes_the_ones_unused_for_a_month(tmp_path, monkeypatch):
 
 def _tiny_index(version):
     rows = [("geonames:1", "Testville", "city", 1.0, 2.0, "NE", 10, 1, "geonames")]
-    return gz._columnar(version, rows, {"testville": [0]}, {}, [], {}, {}, {})
+    return gz._columnar(version, rows, {"testville": [0]}, {}, [], {}, {}, {}, {})
 
 
 def test_us_states_are_regions_of_the_us(gazetteer):

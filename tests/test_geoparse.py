@@ -428,6 +428,28 @@ def test_a_name_listed_with_states_is_a_state(gazetteer):
     assert countries["Georgia"][:2] == ("Georgia", "GE")
 
 
+def test_a_county_or_state_is_the_one_of_the_state_the_article_names(gazetteer):
+    # Jefferson County, Texas is 500 km from the state's middle: too far to be near it,
+    # so the largest Jefferson County (Kentucky's) won. Towns are left to their population.
+    def places(text):
+        return {m.text: m.place for m in parse(text, gazetteer)}
+
+    named = places("Floods closed roads in Jefferson County. The governor of Texas came.")
+    assert named["Jefferson County"].state == "TX"
+    assert places("Floods closed roads in Jefferson County.")["Jefferson County"].state == "KY"
+    washington = places("Crews worked near Spokane. Washington officials said so.")["Washington"]
+    assert (washington.kind, washington.state) == ("region", "WA")
+    portland = places("Fans in Portland cheered. The team plays Texas next week.")["Portland"]
+    assert portland.state == "OR"
+
+
+def test_us_places_carry_their_state(gazetteer):
+    states = {(p.country, p.state) for p in gazetteer.lookup("Paris")}
+    assert ("US", "TX") in states and ("FR", None) in states
+    assert [p.state for p in gazetteer.lookup("Texas") if p.kind == "region"] == ["TX"]
+    assert {p.state for p in gazetteer.lookup("Orange County")} >= {"CA", "FL", "NY"}
+
+
 def test_curated_world_features_carry_their_geonames_id(gazetteer):
     (middle_east,) = [p for p in gazetteer.lookup("Middle East") if p.source == CURATED]
     assert (middle_east.geonameid, round(middle_east.lat, 1)) == (6269133, 33.1)
