@@ -64,8 +64,8 @@ class Place:
     """One place of the gazetteer, in WGS84.
 
     ``country`` is an ISO 3166-1 alpha-2 code or None (regions spanning several).
-    ``state`` is the postal code of the US state a US place lies in ("TX"; a state's
-    own code), None elsewhere: where the data give states only for the US.
+    ``state`` is the postal code of the US state a US place lies in ("TX"; a state has
+    its own), None outside the US, where the data give no states.
     """
 
     id: str

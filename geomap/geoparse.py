@@ -1189,8 +1189,8 @@ def _alike(place: Place, listed: Place) -> bool:
 
 def _in_named_state(place: Place, neighbours: Sequence[_Point]) -> bool:
     """True for a US state the article names a place in, and for a county of a state the
-    article names: as near as can be, however large the state ("Pike County" in an article
-    that names Kentucky). Not for towns: a town's population says more than a state named
+    article names: as near as can be, however large the state ("Jefferson County" in an
+    article naming Texas). Not for towns: a town's population says more than a state named
     anywhere in the article (Portland, Oregon stays Portland in an article naming Texas)."""
     if place.kind != "region":
         return False
