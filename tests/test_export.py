@@ -139,6 +139,8 @@ def test_files_written_in_a_second_process_are_the_same_and_errors_reach_the_cal
     with pytest.raises(OutputError, match="could not write the map: IsADirectoryError"):
         write_outputs(seed_result, tmp_path / "four", jobs=2)
     assert (tmp_path / "four" / "map.png").exists() and (tmp_path / "four" / "figures.csv").exists()
+    with pytest.raises(OutputError, match="could not write into .*map.html"):
+        write_outputs(seed_result, tmp_path / "four", jobs=1)  # and without a second process
 
 
 def test_heading_subtitle_and_credit_line_are_on_the_map(seed_result, tmp_path):
