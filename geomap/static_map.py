@@ -165,6 +165,9 @@ def draw_map(
         _draw_country_names(ax, view, labels, result.countries)
         shading = _Shading.of(result.countries)
         corner = (LEGEND_LEFT, top)
+        # What the legend shows of the presence classes, and so all its pixels depend on:
+        # labels and colours, not the limits (`presence_classes`).
+        legend_classes = [(label, colour) for _, label, colour in shading.classes]
         split = round(figure.bbox.width * (MAP_RIGHT + LEGEND_LEFT) / 2)
         extent = (view.west, view.east, view.south, view.north)
         figure.layers = [
@@ -178,10 +181,9 @@ def draw_map(
             _Layer(
                 "legend",
                 [figure.patch],
-                functools.partial(_legend, figure, corner, shading.classes, key),
+                functools.partial(_legend, figure, corner, legend_classes, key),
                 slice(split, None),
-                # what the legend shows of the classes: not their limits (`presence_classes`)
-                _key(figure, corner, [c[1:] for c in shading.classes], astuple(key)),
+                _key(figure, corner, legend_classes, astuple(key)),
             ),
         ]
     return figure
@@ -486,7 +488,7 @@ class _Shading:
         """A hash of what the base layer draws of the countries: shapes, fills, hatches.
 
         Not the classes' limits, only their colours: the top class ends at the largest
-        presence, which many a new article raises, and only the legend shows it.
+        presence, which many a new article raises, and neither layer shows it.
         """
         shapes = shapely.to_wkb(np.asarray(self.countries.geometry.array))
         colours = [colour for _, _, colour in self.classes]
@@ -1039,9 +1041,10 @@ def _degrees(value: float, positive: str, negative: str) -> str:
 
 
 def _legend(
-    figure: Figure, corner: tuple[float, float], classes: list[tuple[int, str, str]], key: _TroopKey
+    figure: Figure, corner: tuple[float, float], classes: list[tuple[str, str]], key: _TroopKey
 ) -> list[Artist]:
-    """The legend panel from its top left ``corner`` (figure fraction), like the HTML map's.
+    """The legend panel from its top left ``corner`` (figure fraction), like the HTML map's;
+    ``classes`` are the presence classes' (label, colour).
 
     Placed on the figure itself: an axes only to hold it took longer to make than the
     legend. Under the headings, which are drawn after the layers (`_Layer`).
@@ -1058,7 +1061,7 @@ def _legend(
     rows.append(_row(_key_area(), "region name", **region))
     if classes:
         rows.append(_heading_row("Foreign troop presence"))
-        rows += [_row(_hatched(colour), f"{label} troops") for _, label, colour in classes]
+        rows += [_row(_hatched(colour), f"{label} troops") for label, colour in classes]
     if key.actors:
         rows.append(_heading_row("Troops (circle area: count)"))
         actors = [
