@@ -41,7 +41,7 @@ from geomap.datafiles import data_file
 from geomap.exceptions import DataError
 from geomap.figures import Movement, TroopFigure
 from geomap.gazetteer import Place
-from geomap.geoparse import Mention
+from geomap.tally import PlaceCount
 
 CRS = "EPSG:4326"
 PLACE_COLUMNS = [
@@ -109,15 +109,14 @@ def load_countries() -> gpd.GeoDataFrame:
     return frame.set_crs(CRS, allow_override=True)[["iso_a2", "iso_a3", "name", "geometry"]]
 
 
-def places_frame(mentions: Iterable[Mention]) -> gpd.GeoDataFrame:
-    """Group mentions by place into the ``places`` frame; adjectival and embedded ones left out."""
+def places_frame(counts: Iterable[PlaceCount]) -> gpd.GeoDataFrame:
+    """Fold the articles' place counts (`geomap.tally`) into the ``places`` frame."""
     tallies: dict[str, _PlaceTally] = {}
-    for mention in mentions:  # one pass: a large corpus has a hundred thousand mentions
-        if mention.role in ("literal", "associative"):
-            tally = tallies.get(mention.place.id)
-            if tally is None:
-                tally = tallies[mention.place.id] = _PlaceTally(mention)
-            tally.add(mention)
+    for count in counts:  # one pass: a large corpus has tens of thousands
+        tally = tallies.get(count.place.id)
+        if tally is None:
+            tally = tallies[count.place.id] = _PlaceTally(count)
+        tally.add(count)
     iso = functools.lru_cache(maxsize=None)(_iso_date)  # each date formatted once
     rows = [tally.row(iso) for tally in tallies.values()]
     points = place_points([tally.best.place for tally in tallies.values()])
@@ -128,20 +127,21 @@ def places_frame(mentions: Iterable[Mention]) -> gpd.GeoDataFrame:
 
 
 class _PlaceTally:
-    """What the mentions of one place add up to, gathered in one pass."""
+    """What the counts of one place add up to, gathered in one pass."""
 
-    def __init__(self, first: Mention) -> None:
-        self.best = first  # the most confident mention, the first among equals
+    def __init__(self, first: PlaceCount) -> None:
+        self.best = first  # the most confident count, the first among equals
         self.literal = False
         self.quotes: dict[tuple, None] = {}
         self.per_article: Counter[tuple[str, dt.date | None]] = Counter()
 
-    def add(self, mention: Mention) -> None:
-        if mention.confidence > self.best.confidence:
-            self.best = mention
-        self.literal = self.literal or mention.role == "literal"
-        self.quotes[mention.date, mention.article_id, mention.sentence] = None
-        self.per_article[mention.article_id, mention.date] += 1
+    def add(self, count: PlaceCount) -> None:
+        if count.confidence > self.best.confidence:
+            self.best = count
+        self.literal = self.literal or count.literal
+        for sentence in count.quotes:
+            self.quotes[count.date, count.article_id, sentence] = None
+        self.per_article[count.article_id, count.date] += count.mentions
 
     def row(self, iso: Callable[[dt.date | None], str]) -> dict:
         place = self.best.place

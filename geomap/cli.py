@@ -391,7 +391,7 @@ def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: b
     log.info(
         "mentions: %d, places: %d (%d literal), countries drawn: %d, troop figures: %d, "
         "movements: %d",
-        len(result.mentions),
+        result.mention_count,
         len(result.places),
         literal,
         len(result.countries),

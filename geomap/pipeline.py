@@ -30,8 +30,8 @@ from geomap.boundaries import (
 from geomap.exceptions import GeomapWarning
 from geomap.figures import Movement, TroopFigure, extract
 from geomap.gazetteer import Gazetteer, default_gazetteer
-from geomap.geoparse import Mention, geoparse
-from geomap.store import ArticleResult, Changes, Store
+from geomap.geoparse import geoparse
+from geomap.store import ArticleResult, ArticleSummary, Changes, Store
 
 log = logging.getLogger(__name__)
 #: Fewest articles per task handed to a worker process; below two chunks a pool costs more.
@@ -40,6 +40,7 @@ MIN_CHUNK = 8
 #: export) leaves stored results valid.
 RESULT_MODULES = (
     "articles.py", "datafiles.py", "gazetteer.py", "geoparse.py", "figures.py", "pipeline.py",
+    "tally.py",
 )  # fmt: skip
 
 
@@ -52,7 +53,7 @@ class MapBuild:
     """
 
     articles: list[Article]
-    mentions: list[Mention]
+    mention_count: int
     figures: list[TroopFigure]
     movements: list[Movement]
     places: gpd.GeoDataFrame
@@ -66,9 +67,9 @@ class MapBuild:
 
 @dataclass(frozen=True)
 class Processed:
-    """Every article's results, in reading order, once the store is up to date."""
+    """Every article's summary, in reading order, once the store is up to date."""
 
-    results: list[ArticleResult]
+    results: list[ArticleSummary]
     changes: Changes
     warnings: list[str]
 
@@ -110,7 +111,7 @@ def process(
         fresh = process_articles(changes.to_process, gazetteer, jobs=jobs, progress=progress)
         if store is not None:
             store.update(fresh, changes.removed)
-    by_path = {r.article.path: r for r in (*changes.unchanged, *fresh)}
+    by_path = {r.article.path: r for r in (*changes.unchanged, *(r.summary for r in fresh))}
     results = [by_path[a.path] for a in articles]
     soft = [str(w.message) for w in caught if issubclass(w.category, GeomapWarning)]
     for message in soft:
@@ -180,17 +181,16 @@ def results_version(gazetteer: Gazetteer) -> str:
 
 
 def join_results(
-    results: list[ArticleResult],
+    results: list[ArticleSummary],
     gazetteer: Gazetteer,
     changes: Changes | None = None,
     soft: list[str] | None = None,
 ) -> MapBuild:
     """The join stage over every article's results: places, countries, figures, movements."""
-    mentions = [m for r in results for m in r.mentions]
     figures = [f for r in results for f in r.figures]
     moved = [m for r in results for m in r.movements]
     countries = load_countries()
-    places = join_countries(places_frame(mentions), countries)
+    places = join_countries(places_frame(c for r in results for c in r.places), countries)
     figure_rows = figures_frame(figures)
     hosts = figure_rows["country"].dropna()
     shaded = troop_presence(
@@ -199,7 +199,7 @@ def join_results(
     names = dict(zip(countries["iso_a2"], countries["name"], strict=True))
     return MapBuild(
         articles=[r.article for r in results],
-        mentions=mentions,
+        mention_count=sum(r.mentions for r in results),
         figures=figures,
         movements=moved,
         places=places,

@@ -17,6 +17,7 @@ from geomap.boundaries import (
 from geomap.figures import Movement, TroopFigure
 from geomap.gazetteer import Place
 from geomap.geoparse import Mention
+from geomap.tally import count_places
 
 NIAMEY = Place(
     "geonames:2440485", "Niamey", "city", 13.51, 2.11, "NE", 1_300_000, 2440485, "geonames"
@@ -48,14 +49,16 @@ def test_countries_have_codes_names_and_valid_polygons():
 
 def test_places_frame_groups_mentions_and_roles():
     frame = places_frame(
-        [
-            mention(NIAMEY, sentence="One."),
-            mention(NIAMEY, sentence="One."),
-            mention(NIAMEY, "associative", sentence="Two."),
-            mention(PARIS, "associative"),
-            mention(PARIS, "adjectival"),
-            mention(SAHEL, "adjectival"),
-        ]
+        count_places(
+            [
+                mention(NIAMEY, sentence="One."),
+                mention(NIAMEY, sentence="One."),
+                mention(NIAMEY, "associative", sentence="Two."),
+                mention(PARIS, "associative"),
+                mention(PARIS, "adjectival"),
+                mention(SAHEL, "adjectival"),
+            ]
+        )
     ).set_index("name")
     assert set(frame.index) == {"Niamey", "Paris"}  # adjectival-only Sahel is left out
     assert frame.loc["Niamey", "mentions"] == 3 and frame.loc["Niamey", "role"] == "literal"
@@ -66,9 +69,26 @@ def test_places_frame_groups_mentions_and_roles():
     )
 
 
+def test_places_are_counted_per_article_then_folded_across_articles():
+    def said(article, confidence, how, sentence):
+        return Mention(article, None, 0, 1, "Niamey", NIAMEY, "literal", sentence, confidence, how)
+
+    counts = count_places(
+        [said("a", 0.5, "first", "A1."), said("a", 0.7, "second", "A2."), said("b", 0.9, "third",
+         "B1."), said("b", 0.9, "fourth", "B1."), said("a", 0.1, "fifth", "A1.")]
+    )  # fmt: skip
+    assert [(c.article_id, c.mentions, c.quotes) for c in counts] == [
+        ("a", 3, ("A1.", "A2.")),
+        ("b", 2, ("B1.",)),
+    ]
+    row = places_frame(counts).iloc[0]
+    assert row.mentions == 5 and row.articles == (("a", "", 3), ("b", "", 2))
+    assert row.resolution == "third"  # the most confident mention, the first of equals
+
+
 def test_join_fills_missing_country_but_not_for_regions():
     joined = join_countries(
-        places_frame([mention(NO_COUNTRY), mention(SAHEL)]), load_countries()
+        places_frame(count_places([mention(NO_COUNTRY), mention(SAHEL)])), load_countries()
     ).set_index("name")
     assert joined.loc["Camp X", "country"] == "NE"
     assert joined.loc["Sahel", "country"] is None
@@ -76,7 +96,7 @@ def test_join_fills_missing_country_but_not_for_regions():
 
 @pytest.mark.parametrize("extra", [[], [mention(PARIS, "associative")]])
 def test_country_mentions_touched_and_neighbours(extra):
-    places = places_frame([mention(NIAMEY), mention(NIAMEY), *extra])
+    places = places_frame(count_places([mention(NIAMEY), mention(NIAMEY), *extra]))
     shaded = country_mentions(places, load_countries(), {"NE": ("ML", "BF"), "FR": ("BE",)})
     assert set(shaded["iso_a2"]) == {"NE", "ML", "BF"}  # associative Paris touches nothing
     niger = shaded.set_index("iso_a2").loc["NE"]

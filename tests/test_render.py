@@ -30,6 +30,7 @@ from geomap.render import (
     shade,
     stable_ids,
 )
+from geomap.tally import count_places
 
 PAYLOADS = [
     "</script><script>alert(1)</script>",
@@ -138,7 +139,7 @@ def fmap_args():
         )
         for p, r in zip(places, roles, strict=True)
     ]
-    frame = places_frame(mentions)
+    frame = places_frame(count_places(mentions))
     countries = country_mentions(frame, load_countries(), {"NE": ("ML",)})
     return frame, countries, {"NE": "Niger", "ML": "Mali"}
 
@@ -204,7 +205,7 @@ def troop(actor, code, count, where, *, status="present", qualifier="exact", sen
 
 def troop_map(figures, moved=(), places=(), titles=None):
     figures = figures_frame(figures)
-    places = places_frame(places)
+    places = places_frame(count_places(places))
     countries = troop_presence(
         figures, country_mentions(places, load_countries(), {}, figures["country"])
     )

@@ -74,7 +74,7 @@ def test_damaged_row_redoes_that_article_only(tmp_path, corpus):
         store.update([result(p) for p in corpus], [])
     db = sqlite3.connect(tmp_path / "out" / STORE_NAME)
     with db:
-        db.execute("UPDATE results SET result = ? WHERE path LIKE '%b.txt'", (b"garbage",))
+        db.execute("UPDATE results SET summary = ? WHERE path LIKE '%b.txt'", (b"garbage",))
     db.close()
     with pytest.warns(GeomapWarning, match="b.txt"), Store(tmp_path / "out", "v1") as store:
         changes = store.compare([read_article(p) for p in corpus])
@@ -86,4 +86,17 @@ def test_fresh_discards_without_warning(tmp_path, corpus, recwarn):
         store.update([result(p) for p in corpus], [])
     with Store(tmp_path / "out", "v1", fresh=True) as store:
         assert len(store.compare([read_article(p) for p in corpus]).new) == 3
+    assert not [w for w in recwarn if issubclass(w.category, GeomapWarning)]
+
+
+def test_store_of_an_older_layout_is_emptied_quietly(tmp_path, corpus, recwarn):
+    (tmp_path / "out").mkdir()
+    db = sqlite3.connect(tmp_path / "out" / STORE_NAME)
+    with db:
+        db.execute("CREATE TABLE results (path TEXT PRIMARY KEY, sha256, version, result BLOB)")
+        db.execute("INSERT INTO results VALUES ('x', 'y', 'v1', x'00')")
+    db.close()
+    with Store(tmp_path / "out", "v1") as store:
+        changes = store.compare([read_article(p) for p in corpus])
+    assert len(changes.new) == 3 and not changes.removed  # the old row is gone, not "removed"
     assert not [w for w in recwarn if issubclass(w.category, GeomapWarning)]
