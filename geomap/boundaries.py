@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -111,14 +111,14 @@ def load_countries() -> gpd.GeoDataFrame:
 
 def places_frame(counts: Iterable[PlaceCount]) -> gpd.GeoDataFrame:
     """Fold the articles' place counts (`geomap.tally`) into the ``places`` frame."""
+    iso = functools.lru_cache(maxsize=None)(_iso_date)  # each date formatted once
     tallies: dict[str, _PlaceTally] = {}
     for count in counts:  # one pass: a large corpus has tens of thousands
         tally = tallies.get(count.place.id)
         if tally is None:
             tally = tallies[count.place.id] = _PlaceTally(count)
-        tally.add(count)
-    iso = functools.lru_cache(maxsize=None)(_iso_date)  # each date formatted once
-    rows = [tally.row(iso) for tally in tallies.values()]
+        tally.add(count, iso(count.date))
+    rows = [tally.row() for tally in tallies.values()]
     points = place_points([tally.best.place for tally in tallies.values()])
     frame = _frame(rows, PLACE_COLUMNS, points)
     frame["geonameid"] = frame["geonameid"].astype("Int64")
@@ -132,20 +132,21 @@ class _PlaceTally:
     def __init__(self, first: PlaceCount) -> None:
         self.best = first  # the most confident count, the first among equals
         self.literal = False
-        self.quotes: dict[tuple, None] = {}
-        self.per_article: Counter[tuple[str, dt.date | None]] = Counter()
+        self.quotes: dict[tuple[str, str, str], None] = {}  # (ISO date, article, sentence)
+        self.per_article: Counter[tuple[str, str]] = Counter()  # (ISO date, article)
 
-    def add(self, count: PlaceCount) -> None:
+    def add(self, count: PlaceCount, day: str) -> None:
+        """Add ``count``, whose date is ``day`` in ISO form."""
         if count.confidence > self.best.confidence:
             self.best = count
         self.literal = self.literal or count.literal
-        for sentence in count.quotes:
-            self.quotes[count.date, count.article_id, sentence] = None
-        self.per_article[count.article_id, count.date] += count.mentions
+        article = count.article_id
+        self.quotes.update(((day, article, sentence), None) for sentence in count.quotes)
+        self.per_article[day, article] += count.mentions
 
-    def row(self, iso: Callable[[dt.date | None], str]) -> dict:
+    def row(self) -> dict:
         place = self.best.place
-        ordered = sorted(((iso(day), article), n) for (article, day), n in self.per_article.items())
+        ordered = sorted(self.per_article.items())
         articles = tuple((article, day, n) for (day, article), n in ordered)
         return {
             "place_id": place.id,
@@ -158,7 +159,7 @@ class _PlaceTally:
             "source": place.source,
             "resolution": self.best.resolution,
             "confidence": self.best.confidence,
-            "quotes": tuple((iso(day), article, text) for day, article, text in self.quotes),
+            "quotes": tuple(self.quotes),
             "articles": articles,
             "first_date": next((day for _, day, _ in articles if day), None),
         }
@@ -281,8 +282,10 @@ def troop_presence(figures: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gp
     ]
     totals: dict[str, int] = {}
     actors: dict[str, list[str]] = {}
-    for (country, actor), group in foreign.groupby(["country", "actor"], sort=False):
-        low, high = int(group["count"].min()), int(group["count"].max())
+    ranges = foreign.groupby(["country", "actor"], sort=False)["count"].agg(["min", "max"])
+    for (country, actor), low, high in zip(
+        ranges.index, ranges["min"].astype(int), ranges["max"].astype(int), strict=True
+    ):
         totals[country] = totals.get(country, 0) + high
         span = f"{high:,}" if low == high else f"{low:,}–{high:,}"
         actors.setdefault(country, []).append(f"{actor} {span}")
