@@ -12,8 +12,9 @@ import hashlib
 import json
 import re
 import shutil
+import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -28,11 +29,19 @@ _DATE_HEADER = re.compile(r"\A\s*(?:date\s*:?\s*)?(\d{4}-\d{2}-\d{2})\b[ \t]*\n?
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s|\n")
 
 
+#: A file whose status changed less than this long (ns) before it was read gets no
+#: `Article.stamp`: a second change within the same tick of the file system's clock
+#: would leave the stamp as it was (git's "racily clean" files).
+RACY_NS = 1_000_000_000
+
+
 @dataclass(frozen=True)
 class Article:
     """One article, its text stripped of markup and of the date header.
 
     ``sha256`` is the hash of the file's bytes, so a rebuild can tell changed articles.
+    ``stamp`` is the file's `file_stamp` taken before reading it: a rebuild that finds
+    the same stamp need not read the file again. None when not read from a file.
     """
 
     id: str
@@ -41,16 +50,22 @@ class Article:
     text: str
     sha256: str
     path: Path
+    stamp: str | None = None
 
 
-def read_articles(paths: Iterable[str | Path]) -> list[Article]:
+def read_articles(
+    paths: Iterable[str | Path], known: Callable[[Path], Article | None] | None = None
+) -> list[Article]:
     """Read every article in ``paths`` (files or folders, folders recursively, sorted).
 
-    Unreadable or empty files are skipped with a `GeomapWarning`; raises
-    `NoArticlesError` when nothing readable is left.
+    ``known`` gives the article of a file without reading it, or None to read it (a
+    store's articles whose file still has the stamp it had). Unreadable or empty files
+    are skipped with a `GeomapWarning`; raises `NoArticlesError` when nothing readable
+    is left.
     """
+    known = known or (lambda path: None)
     files = find_article_files(paths)
-    articles = [a for a in (read_article(f) for f in files) if a is not None]
+    articles = [a for a in (known(f) or read_article(f) for f in files) if a is not None]
     if not articles:
         shown = ", ".join(str(p) for p in paths)
         raise NoArticlesError(
@@ -67,9 +82,8 @@ def find_article_files(paths: Iterable[str | Path]) -> list[Path]:
         if not path.exists():
             raise InputNotFoundError(f"input path {str(path)!r} does not exist")
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-            )
+            found = (p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            files.extend(sorted(found, key=lambda p: p.parts))  # as Paths sort, but faster
         else:
             files.append(path)
     return list(dict.fromkeys(files))
@@ -139,8 +153,19 @@ def _free_name(path: Path) -> Path:
     return candidate
 
 
+def file_stamp(path: Path) -> str | None:
+    """The file's size, inode, modification and status change times; None while any
+    status change is younger than `RACY_NS`. Any write changes the status change time,
+    which no program can set back."""
+    status = path.stat()
+    if time.time_ns() - status.st_ctime_ns < RACY_NS:
+        return None
+    return f"{status.st_size}:{status.st_ino}:{status.st_mtime_ns}:{status.st_ctime_ns}"
+
+
 def read_article(path: Path) -> Article | None:
     """Read one article file, or return None (with a warning) when it holds no text."""
+    stamp = file_stamp(path)  # before reading: a later change gives another stamp
     data = path.read_bytes()
     raw = _decode(data, path)
     if path.suffix.lower() in (".html", ".htm"):
@@ -169,6 +194,7 @@ def read_article(path: Path) -> Article | None:
         text=text,
         sha256=hashlib.sha256(data).hexdigest(),
         path=path,
+        stamp=stamp,
     )
 
 

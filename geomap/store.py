@@ -1,16 +1,18 @@
 """Per-article results kept between builds, so a rebuild redoes only new or changed articles.
 
 One SQLite file under the output folder holds, per article file, the content hash,
-the version of geomap and gazetteer that processed it, and two pickles: its mentions,
-and its summary (places counted, troop figures, movements: what the join needs). The
-article itself is read again at each build. A rebuild loads only the summaries: a
-thousand articles' mentions took five times as long to unpickle. Processing an article
+the version of geomap and gazetteer that processed it, the file's stamp (size, inode,
+times: `geomap.articles.file_stamp`) and two pickles: its mentions, and its summary
+(the article, its places counted, troop figures, movements: what the join needs). A
+rebuild does not read again a file whose stamp is unchanged, and loads only the
+summaries: a thousand articles' mentions took five times as long to unpickle. Processing an article
 is a pure function of (article, gazetteer), so a stored result stays right until the
 file, geomap's code or the gazetteer changes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import pickle
@@ -19,8 +21,9 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-from geomap.articles import Article
+from geomap.articles import Article, file_stamp
 from geomap.exceptions import GeomapWarning
 from geomap.figures import Movement, TroopFigure
 from geomap.geoparse import Mention
@@ -29,13 +32,14 @@ from geomap.tally import PlaceCount, count_places
 STORE_NAME = ".geomap-store.sqlite"
 #: The table's layout and how its blobs are pickled (SQLite's ``user_version``): a store of
 #: another layout is emptied, as its rows would all be processed again anyway.
-ROW_FORMAT = 3
+ROW_FORMAT = 4
 #: The summary comes before the mentions, so that reading it skips their pages.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
     path TEXT PRIMARY KEY,
     sha256 TEXT NOT NULL,
     version TEXT NOT NULL,
+    stamp TEXT,
     summary BLOB NOT NULL,
     mentions BLOB NOT NULL
 )
@@ -116,6 +120,9 @@ class Store:
                 stacklevel=2,
             )
         self._db = self._connect()
+        self._rows: dict[str, _Row] | None = None  # read once, when first needed
+        self._blobs: dict[str, bytes] | None = None  # the summaries, likewise
+        self._loaded: dict[str, ArticleSummary | None] = {}  # the summaries, once unpickled
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -139,61 +146,88 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def known(self, path: Path) -> Article | None:
+        """The stored article of the file at ``path`` when the file has the same
+        `file_stamp` as when it was read, and geomap the same version: it need not be
+        read again. None otherwise: read it."""
+        key = os.path.abspath(path)
+        row = self._index().get(key)
+        if row is None or row.version != self.version or row.stamp is None:
+            return None
+        try:
+            if file_stamp(path) != row.stamp:
+                return None
+        except OSError:
+            return None
+        stored = self._stored(key, path)
+        return None if stored is None else stored.article
+
     def compare(self, articles: Sequence[Article]) -> Changes:
         """Sort ``articles`` into new, changed and unchanged; list stored ones now gone."""
-        stored = {
-            path: (sha256, version)
-            for path, sha256, version in self._db.execute(
-                "SELECT path, sha256, version FROM results"
-            )
-        }
+        stored = dict(self._index())
         changes = Changes()
-        keep: list[Article] = []
         for article in articles:
-            known = stored.pop(_key(article), None)
-            if known is None:
+            key = _key(article)
+            row = stored.pop(key, None)
+            same = row is not None and (row.sha256, row.version) == (article.sha256, self.version)
+            summary = self._stored(key, article.path) if same else None
+            if row is None:
                 changes.new.append(article)
-            elif known != (article.sha256, self.version):
+            elif summary is None:
                 changes.changed.append(article)
+            elif summary.article is article:  # `known` gave it
+                changes.unchanged.append(summary)
             else:
-                keep.append(article)
-        for article, result in zip(keep, self._load(keep), strict=True):
-            if result is None:
-                changes.changed.append(article)
-            else:
-                changes.unchanged.append(result)
+                changes.unchanged.append(dataclasses.replace(summary, article=article))
         changes.removed.extend(sorted(stored))
         return changes
 
-    def _load(self, articles: Sequence[Article]) -> list[ArticleSummary | None]:
-        """The stored summaries of ``articles`` (None where a row cannot be read back)."""
-        wanted = {_key(a): a for a in articles}
-        blobs = {
-            path: blob
-            for path, blob in self._db.execute("SELECT path, summary FROM results")
-            if path in wanted
-        }
-        results: list[ArticleSummary | None] = []
-        for key, article in wanted.items():
-            try:
-                results.append(ArticleSummary(article, *pickle.loads(blobs[key])))
-            except Exception as err:  # a damaged row: redo that article only
-                warnings.warn(
-                    f"stored result of {article.path} unreadable ({err}); processing it again",
-                    GeomapWarning,
-                    stacklevel=3,
-                )
-                results.append(None)
-        return results
+    def _index(self) -> dict[str, _Row]:
+        if self._rows is None:
+            query = "SELECT path, sha256, version, stamp FROM results"
+            self._rows = {path: _Row(*rest) for path, *rest in self._db.execute(query)}
+        return self._rows
+
+    def _stored(self, key: str, path: Path) -> ArticleSummary | None:
+        """The stored summary of the article at ``path``, or None, with a warning, when
+        the row cannot be read back."""
+        if key in self._loaded:
+            return self._loaded[key]
+        if self._blobs is None:
+            self._blobs = dict(self._db.execute("SELECT path, summary FROM results"))
+        try:
+            (id_, date, title, text, sha256, stamp), *rest = pickle.loads(self._blobs[key])
+            article = Article(id_, date, title, text, sha256, path, stamp)
+            summary: ArticleSummary | None = ArticleSummary(article, *rest)
+        except Exception as err:  # a damaged row: redo that article only
+            warnings.warn(
+                f"stored result of {path} unreadable ({err}); processing it again",
+                GeomapWarning,
+                stacklevel=4,
+            )
+            summary = None
+        self._loaded[key] = summary
+        return summary
 
     def update(self, results: Iterable[ArticleResult], removed: Iterable[str]) -> None:
         """Save new results and forget removed articles, in one transaction."""
+        self._rows = self._blobs = None
+        self._loaded.clear()
         with self._db:
             self._db.executemany(
-                "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?)",
-                [(_key(r.article), r.article.sha256, self.version, *_pickled(r)) for r in results],
+                "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?)",
+                [
+                    (_key(r.article), r.article.sha256, self.version, r.article.stamp, *_pickled(r))
+                    for r in results
+                ],
             )
             self._db.executemany("DELETE FROM results WHERE path = ?", [(p,) for p in removed])
+
+
+class _Row(NamedTuple):
+    sha256: str
+    version: str
+    stamp: str | None
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -208,6 +242,12 @@ def _open(path: Path) -> sqlite3.Connection:
     return db
 
 
+def _article_fields(article: Article) -> tuple:
+    """The article as `Article` takes it, but its path (the row's): a pickled `Path` took
+    longer to load than reading the file."""
+    return (article.id, article.date, article.title, article.text, article.sha256, article.stamp)
+
+
 def _key(article: Article) -> str:
     return os.path.abspath(article.path)
 
@@ -215,5 +255,6 @@ def _key(article: Article) -> str:
 def _pickled(result: ArticleResult) -> tuple[bytes, bytes]:
     """The summary's and the mentions' blobs."""
     summary = result.summary
-    kept = (summary.places, summary.mentions, summary.figures, summary.movements)
+    article = _article_fields(summary.article)
+    kept = (article, summary.places, summary.mentions, summary.figures, summary.movements)
     return pickle.dumps(kept, protocol=5), pickle.dumps(result.mentions, protocol=5)

@@ -2,12 +2,13 @@
 
 import csv
 import json
+import os
 import threading
 import time
 
 import pytest
 
-from geomap import pipeline
+from geomap import articles, pipeline
 from geomap.cli import main
 from geomap.store import STORE_NAME
 from geomap.watch import Debouncer, watch
@@ -101,6 +102,49 @@ def test_second_build_without_change_processes_nothing(corpus, tmp_path, counted
     assert counted == []
     assert "articles: 2 (0 new, 0 changed, 2 unchanged, 0 removed)" in caplog.text
     assert (out / "places.geojson").read_text() == first
+
+
+@pytest.fixture
+def read(monkeypatch):
+    """The article files read during a build."""
+    seen = []
+    real = articles.read_article
+
+    def spy(path):
+        seen.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(articles, "read_article", spy)
+    return seen
+
+
+def test_a_rebuild_reads_only_files_whose_stamp_changed(
+    corpus, tmp_path, read, counted, monkeypatch
+):
+    monkeypatch.setattr(articles, "RACY_NS", 0)  # the files are not too fresh to trust
+    out = tmp_path / "out"
+    build(corpus, out)
+    assert sorted(read) == ["a1.txt", "a2.txt"]
+    read.clear()
+    counted.clear()
+    build(corpus, out)
+    assert read == [] and counted == []
+    # Same size, modification time set back: the status change time still tells.
+    status = (corpus / "a1.txt").stat()
+    (corpus / "a1.txt").write_text(A1.replace("Niamey", "Agadez"))
+    os.utime(corpus / "a1.txt", ns=(status.st_atime_ns, status.st_mtime_ns))
+    build(corpus, out)
+    assert read == ["a1.txt"] and counted == ["a1"]
+    assert "Agadez" in places(out) and "Niamey" not in places(out)
+
+
+def test_files_changed_just_before_a_build_are_read_again(corpus, tmp_path, read, counted):
+    out = tmp_path / "out"
+    build(corpus, out)
+    read.clear()
+    counted.clear()
+    build(corpus, out)  # within a second of their writing: their stamps are not trusted
+    assert sorted(read) == ["a1.txt", "a2.txt"] and counted == []  # read, found unchanged
 
 
 def test_a_build_with_nothing_new_writes_nothing(corpus, tmp_path, caplog):
