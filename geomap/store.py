@@ -123,6 +123,7 @@ class Store:
         self._rows: dict[str, _Row] | None = None  # read once, when first needed
         self._blobs: dict[str, bytes] | None = None  # the summaries, likewise
         self._loaded: dict[str, ArticleSummary | None] = {}  # the summaries, once unpickled
+        self._restamp: list[tuple[str, str]] = []  # (stamp, path) of files read but unchanged
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -177,8 +178,10 @@ class Store:
                 changes.changed.append(article)
             elif summary.article is article:  # `known` gave it
                 changes.unchanged.append(summary)
-            else:
+            else:  # read, as it had no stamp or another: keep its stamp now
                 changes.unchanged.append(dataclasses.replace(summary, article=article))
+                if article.stamp is not None:
+                    self._restamp.append((article.stamp, key))
         changes.removed.extend(sorted(stored))
         return changes
 
@@ -210,10 +213,13 @@ class Store:
         return summary
 
     def update(self, results: Iterable[ArticleResult], removed: Iterable[str]) -> None:
-        """Save new results and forget removed articles, in one transaction."""
+        """Save new results and forget removed articles, in one transaction; keep the new
+        stamps of files `compare` found unchanged."""
         self._rows = self._blobs = None
         self._loaded.clear()
         with self._db:
+            self._db.executemany("UPDATE results SET stamp = ? WHERE path = ?", self._restamp)
+            self._restamp.clear()
             self._db.executemany(
                 "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?)",
                 [

@@ -138,13 +138,22 @@ def test_a_rebuild_reads_only_files_whose_stamp_changed(
     assert "Agadez" in places(out) and "Niamey" not in places(out)
 
 
-def test_files_changed_just_before_a_build_are_read_again(corpus, tmp_path, read, counted):
+def test_files_changed_just_before_a_build_are_read_again(
+    corpus, tmp_path, read, counted, monkeypatch
+):
     out = tmp_path / "out"
     build(corpus, out)
     read.clear()
     counted.clear()
     build(corpus, out)  # within a second of their writing: their stamps are not trusted
     assert sorted(read) == ["a1.txt", "a2.txt"] and counted == []  # read, found unchanged
+    read.clear()
+    monkeypatch.setattr(articles, "RACY_NS", 0)  # now they are old enough
+    build(corpus, out)
+    assert sorted(read) == ["a1.txt", "a2.txt"]  # read once more, and their stamps kept
+    read.clear()
+    build(corpus, out)
+    assert read == []
 
 
 def test_a_build_with_nothing_new_writes_nothing(corpus, tmp_path, caplog):
