@@ -1,7 +1,5 @@
 """``python -m geomap`` runs the command line."""
 
-import sys
+from geomap.cli import command
 
-from geomap.cli import main
-
-sys.exit(main())
+command()

@@ -26,6 +26,19 @@ DEFAULT_INPUT = Path("seeds")
 DEFAULT_OUT = Path("output")
 
 
+def command() -> None:
+    """The ``geomap`` program: `main`, then exit without a last pass of the garbage collector.
+
+    At exit Python looks for reference cycles among every object still alive (the
+    gazetteer, the build, the libraries' modules): 0.2-0.5 s after a rebuild of 1,000
+    articles that itself took 0.5 s. Frozen first, they are left out of that pass; they
+    are freed all the same, and exit handlers and stream flushing still run.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)

@@ -8,6 +8,7 @@ import pytest
 from geopy.distance import geodesic
 from shapely.geometry import shape
 
+from geomap import cli
 from geomap.boundaries import load_countries
 from geomap.cli import main
 
@@ -224,3 +225,12 @@ def test_eval_scores_geomap_beside_prediction_files(tmp_path, capsys):
     assert geomap_row.split()[1:4] == ["1.000", "1.000", "1.000"]
     assert geomap_row.split()[7] == "1.000"
     assert half_row.split()[1:4] == ["1.000", "0.500", "0.667"] and half_row.split()[7] == "0.000"
+
+
+def test_the_program_exits_with_mains_code_and_its_objects_frozen(monkeypatch):
+    frozen = []
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
+    with pytest.raises(SystemExit) as exit_:
+        cli.command()
+    assert exit_.value.code == 3 and frozen == [True]  # no collector pass over them at exit
