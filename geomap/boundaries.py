@@ -28,6 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import io
+import marshal
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -40,7 +43,7 @@ from shapely.geometry import Point
 from geomap.datafiles import data_file
 from geomap.exceptions import DataError
 from geomap.figures import Movement, TroopFigure
-from geomap.gazetteer import Place
+from geomap.gazetteer import Place, cache_dir, write_cache
 from geomap.tally import PlaceCount
 
 CRS = "EPSG:4326"
@@ -73,6 +76,7 @@ FIGURE_COLUMNS = [
     "sentence",
 ]
 MOVEMENT_COLUMNS = ["article", "date", "actor", "actor_code", "from", "to", "sentence"]
+COUNTRY_COLUMNS = ["iso_a2", "iso_a3", "name"]
 #: Statuses of troops that are in the country on the figure's date.
 PRESENT_STATUSES = ("present", "departing")
 
@@ -98,15 +102,34 @@ def place_points(places: Sequence[Place | None]) -> np.ndarray:
 
 @functools.cache
 def load_countries() -> gpd.GeoDataFrame:
-    """Natural Earth 1:50m admin-0 polygons with ISO codes (see data/README.md)."""
+    """Natural Earth 1:50m admin-0 polygons with ISO codes (see data/README.md).
+
+    Read with pyogrio once, then kept in geomap's cache folder as columns and WKB under
+    a hash of the file: 5 ms instead of 140 for every build command that needs them.
+    """
     path = data_file("countries.geojson")
+    data = path.read_bytes()
+    key = hashlib.sha256(data + shapely.__version__.encode()).hexdigest()[:16]
+    cached = cache_dir() / f"countries-{key}.marshal"
     try:
-        frame = gpd.read_file(path)
+        *columns, shapes = marshal.loads(cached.read_bytes())
+        return _countries_frame(dict(zip(COUNTRY_COLUMNS, columns, strict=True)), shapes)
+    except (OSError, EOFError, ValueError, TypeError, shapely.errors.GEOSException):
+        pass
+    try:
+        frame = gpd.read_file(io.BytesIO(data))
     except Exception as err:  # pyogrio raises its own DataSourceError family
         raise DataError(
             f"cannot read {path}: {err}; rebuild it with scripts/build_countries.py"
         ) from err
-    return frame.set_crs(CRS, allow_override=True)[["iso_a2", "iso_a3", "name", "geometry"]]
+    columns = [frame[name].tolist() for name in COUNTRY_COLUMNS]
+    shapes = shapely.to_wkb(frame.geometry.to_numpy()).tolist()
+    write_cache(cached, (*columns, shapes), "countries")
+    return _countries_frame(dict(zip(COUNTRY_COLUMNS, columns, strict=True)), shapes)
+
+
+def _countries_frame(columns: dict[str, list], shapes: list[bytes]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns, geometry=shapely.from_wkb(shapes), crs=CRS)
 
 
 def places_frame(counts: Iterable[PlaceCount]) -> gpd.GeoDataFrame:

@@ -208,3 +208,20 @@ def test_movements_frame_lines_run_from_origin_to_destination():
     row = moved.iloc[0]
     assert (row["from"], row["to"], row["sentence"]) == ("Air Base 101", "Air Base 201", "Moved.")
     assert list(row.geometry.coords) == [(2.18, 13.48), (8.01, 16.95)]
+
+
+def test_countries_are_cached_and_a_damaged_cache_is_read_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOMAP_CACHE_DIR", str(tmp_path))
+    first = load_countries()  # this process's, maybe from another cache folder
+    load_countries.cache_clear()
+    try:
+        assert load_countries().equals(first)  # read with pyogrio, cached
+        (cached,) = tmp_path.glob("countries-*.marshal")
+        load_countries.cache_clear()
+        assert load_countries().equals(first)  # from the cache
+        cached.write_bytes(b"damaged")
+        load_countries.cache_clear()
+        assert load_countries().equals(first)  # read again
+        assert cached.read_bytes() != b"damaged"
+    finally:
+        load_countries.cache_clear()
