@@ -13,7 +13,6 @@ how common a word is as a first name or surname from ``data/person_names.csv``.
 from __future__ import annotations
 
 import array
-import bisect
 import csv
 import functools
 import json
@@ -22,10 +21,10 @@ import math
 import operator
 from collections.abc import Sequence
 from importlib import metadata
-from itertools import accumulate, compress
+from itertools import compress
 
 from geomap.datafiles import data_file
-from geomap.gazetteer import cache_dir, write_cache
+from geomap.gazetteer import Strings, cache_dir, write_cache
 
 #: The features, in the order of the model's weights.
 FEATURES = (
@@ -153,30 +152,11 @@ _QUOTES = frozenset("\"“‘'(\n")
 
 
 #: The layout of the cached word table (`_frequencies`).
-_TABLE_FORMAT = 2
-
-
-class _SortedWords:
-    """Sorted words as one UTF-8 blob and where each ends, searched with `bisect` as they are.
-
-    A list of the 321,000 words took 40 ms to make at each start; this loads in one or
-    two. UTF-8 bytes sort as their text does, so the order is the words' order.
-    """
-
-    __slots__ = ("blob", "ends")
-
-    def __init__(self, blob: bytes, ends: array.array) -> None:
-        self.blob, self.ends = blob, ends
-
-    def __len__(self) -> int:
-        return len(self.ends)
-
-    def __getitem__(self, i: int) -> bytes:
-        return self.blob[self.ends[i - 1] if i else 0 : self.ends[i]]
+_TABLE_FORMAT = 3
 
 
 @functools.cache
-def _frequencies() -> tuple[_SortedWords, array.array]:
+def _frequencies() -> tuple[Strings, array.array]:
     """English words, sorted, and their Zipf frequencies, from ``wordfreq``.
 
     Importing wordfreq and building its table take ~0.4 s, more than geoparsing a
@@ -186,30 +166,29 @@ def _frequencies() -> tuple[_SortedWords, array.array]:
     """
     path = cache_dir() / f"wordfreq-{metadata.version('wordfreq')}-{_TABLE_FORMAT}.marshal"
     try:
-        blob, ends, values = marshal.loads(path.read_bytes())
-        return _SortedWords(blob, array.array("I", ends)), array.array("d", values)
+        words, values = marshal.loads(path.read_bytes())
+        return Strings.unpacked(words), array.array("d", values)
     except (OSError, EOFError, ValueError, TypeError):
         pass
     import wordfreq
 
     table = sorted(
-        (word.encode("utf-8"), math.log10(freq * 1e9))
+        (word, math.log10(freq * 1e9))
         for word, freq in wordfreq.get_frequency_dict("en").items()
         if freq > 0
     )
-    blob = b"".join(word for word, _ in table)
-    ends = array.array("I", accumulate(len(word) for word, _ in table))
+    words = Strings.packed(word for word, _ in table)
     values = array.array("d", [z for _, z in table])
-    write_cache(path, (blob, ends.tobytes(), values.tobytes()), "word frequency")
-    return _SortedWords(blob, ends), values
+    write_cache(path, (words, values.tobytes()), "word frequency")
+    return Strings.unpacked(words), values
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def word_frequency(word: str) -> float:
     """Zipf frequency (log10 per billion words, 0 for unknown) of ``word`` in English."""
-    key = word.casefold().encode("utf-8")
+    key = word.casefold()
     words, values = _frequencies()
-    i = bisect.bisect_left(words, key)  # type: ignore[call-overload]
+    i = words.bisect_left(key)
     return values[i] if i < len(words) and words[i] == key else 0.0
 
 

@@ -1,3 +1,4 @@
+import bisect
 import marshal
 import os
 import time
@@ -168,3 +169,12 @@ def test_a_city_outranks_the_region_named_after_it(gazetteer):
         assert gazetteer.lookup(name)[0].kind == "city", name
     regions = [p for p in gazetteer.lookup("Berlin") if p.kind == "region"]
     assert [(p.country, p.source) for p in regions] == [("DE", "naturalearth")]
+
+
+def test_strings_read_back_and_search_as_a_sorted_list_does():
+    texts = sorted({f"{word}{n}" for n in range(300) for word in ("a", "ä", "b z", "é")})
+    strings = gz.Strings.unpacked(gz.Strings.packed(texts))  # 1,200: a few blocks
+    assert len(strings) == len(texts) and [strings[i] for i in range(len(texts))] == texts
+    probes = [*texts, "", "0", "a", "a10x", "b", "zzz", "é299x", "ä1"]
+    expected = [bisect.bisect_left(texts, p) for p in probes]
+    assert [strings.bisect_left(p) for p in probes] == expected

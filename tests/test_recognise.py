@@ -66,7 +66,7 @@ def fresh_frequencies(tmp_path, monkeypatch):
 
 def test_word_frequencies_are_cached_and_a_damaged_cache_is_rebuilt(fresh_frequencies, monkeypatch):
     wordfreq = pytest.importorskip("wordfreq")
-    cache = fresh_frequencies / f"wordfreq-{metadata.version('wordfreq')}-2.marshal"
+    cache = fresh_frequencies / f"wordfreq-{metadata.version('wordfreq')}-3.marshal"
     cache.write_bytes(b"not marshal")
     expected = math.log10(wordfreq.get_frequency_dict("en")["reading"] * 1e9)
     assert recognise.word_frequency("Reading") == expected  # rebuilt from wordfreq
