@@ -5,9 +5,9 @@ the version of geomap and gazetteer that processed it, the file's stamp (size, i
 times: `geomap.articles.file_stamp`) and two pickles: its mentions, and its summary
 (the article, its places counted, troop figures, movements: what the join needs). A
 rebuild does not read again a file whose stamp is unchanged, and loads only the
-summaries: a thousand articles' mentions took five times as long to unpickle. Processing an article
-is a pure function of (article, gazetteer), so a stored result stays right until the
-file, geomap's code or the gazetteer changes.
+summaries: a thousand articles' mentions took five times as long to unpickle.
+Processing an article is a pure function of (article, gazetteer), so a stored result
+stays right until the file, geomap's code or the gazetteer changes.
 """
 
 from __future__ import annotations
