@@ -380,6 +380,7 @@ def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: b
         log.error("error: %s", err)
         return
     log.info(done.changes.summary())
+    processed = time.perf_counter()
     options = {name: getattr(args, name) for name in _OUTPUT_OPTIONS}
     made_from = manifest.fingerprint(version, (r.article for r in done.results), options)
     if not args.fresh and manifest.is_current(args.out, made_from):
@@ -397,9 +398,19 @@ def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: b
         image_format="" if args.image_format == "none" else args.image_format,
     )
     manifest.forget(args.out)
+    loaded = time.perf_counter()
     result = join_results(done.results, gazetteer, done.changes, done.warnings)
+    joined = time.perf_counter()
     written = write_outputs(result, args.out, report, jobs=jobs)
     manifest.record(args.out, made_from, written)
+    log.debug(
+        "took %.2f s to read, compare and process the articles, %.2f s to load the map "
+        "libraries, %.2f s to join, %.2f s to write",
+        processed - started,
+        loaded - processed,
+        joined - loaded,
+        time.perf_counter() - joined,
+    )
     literal = int((result.places["role"] == "literal").sum())
     log.info(
         "mentions: %d, places: %d (%d literal), countries drawn: %d, troop figures: %d, "

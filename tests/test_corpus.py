@@ -3,6 +3,7 @@
 import csv
 import json
 import os
+import re
 import threading
 import time
 
@@ -254,3 +255,10 @@ def test_watch_rebuilds_after_a_new_article(tmp_path):
         stop.set()
         thread.join(5)
     assert len(rebuilt) == 1
+
+
+def test_verbose_build_says_how_long_each_stage_took(corpus, tmp_path, caplog):
+    assert main(["-v", "build", str(corpus), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 0
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("took ")]
+    seconds = [float(s) for s in re.findall(r"(\d+\.\d+) s", line)]
+    assert len(seconds) == 4 and "to join" in line and all(s >= 0 for s in seconds)
