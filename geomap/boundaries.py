@@ -36,9 +36,11 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
+import orjson
 import pandas as pd
 import shapely
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from geomap.datafiles import data_file
 from geomap.exceptions import DataError
@@ -90,6 +92,19 @@ def _xy(places: Sequence[Place | None]) -> np.ndarray:
     """Places as shapely's (x=lon, y=lat) rows of an (n, 2) array; NaN for None."""
     xy = np.array([(p.lon, p.lat) if p else (np.nan, np.nan) for p in places], dtype=float)
     return xy.reshape(-1, 2)
+
+
+def geojson_geometry(geometry: BaseGeometry) -> dict:
+    """A shapely geometry as a GeoJSON dict: points and lines, most features, directly;
+    polygons through GEOS's GeoJSON writer, twice as fast as `shapely.geometry.mapping`'s
+    Python loops over a country's rings (the same numbers)."""
+    kind = geometry.geom_type
+    if kind == "Point":
+        return {"type": kind, "coordinates": (geometry.x, geometry.y)}
+    if kind == "LineString":
+        coordinates = shapely.get_coordinates(geometry).tolist()
+        return {"type": kind, "coordinates": tuple(map(tuple, coordinates))}
+    return orjson.loads(shapely.to_geojson(geometry))
 
 
 def place_points(places: Sequence[Place | None]) -> np.ndarray:

@@ -34,14 +34,17 @@ def command() -> None:
     articles that itself took 0.5 s. Frozen first, they are left out of that pass; they
     are freed all the same, and exit handlers and stream flushing still run.
     """
-    code = main()
+    code = main(one_off=True)
     gc.freeze()
     sys.exit(code)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, one_off: bool = False) -> int:
+    """Run the command in ``argv`` (the command line's by default). ``one_off``: the
+    process ends after it (the ``geomap`` program), so nothing is loaded for later builds."""
     parser = _parser()
     args = parser.parse_args(argv)
+    args.one_off = one_off
     _setup_logging(args.verbose - args.quiet)
     try:
         return args.run(args)
@@ -321,6 +324,7 @@ def _add(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     from geomap.watch import watch
 
+    args.one_off = False  # rebuilds follow
     _rebuild([args.folder], args)
     log.info("watching %s; Ctrl-C stops", args.folder)
     watch(args.folder, lambda: _rebuild([args.folder], args, errors_only=True), delay=args.delay)
@@ -387,8 +391,8 @@ def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: b
         log.info("outputs in %s are up to date: nothing to write", args.out)
         return
     # Only now the rendering libraries: an up-to-date build does not import them.
-    from geomap.export import Report, write_outputs
-    from geomap.render import DEFAULT_SOURCE
+    from geomap.export import Report, join_and_write
+    from geomap.styles import DEFAULT_SOURCE
 
     report = Report(
         title=args.title,
@@ -398,18 +402,21 @@ def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: b
         image_format="" if args.image_format == "none" else args.image_format,
     )
     manifest.forget(args.out)
-    loaded = time.perf_counter()
-    result = join_results(done.results, gazetteer, done.changes, done.warnings)
-    joined = time.perf_counter()
-    written = write_outputs(result, args.out, report, jobs=jobs)
+    result, written = join_and_write(
+        lambda: join_results(done.results, gazetteer, done.changes, done.warnings),
+        args.out,
+        report,
+        jobs=jobs,
+    )
     manifest.record(args.out, made_from, written)
+    if not args.one_off:
+        # A process that builds again (`geomap watch`, `main` called from Python) keeps
+        # folium loaded, so that its next builds' forked processes need not import it.
+        import geomap.render  # noqa: F401
     log.debug(
-        "took %.2f s to read, compare and process the articles, %.2f s to load the map "
-        "libraries, %.2f s to join, %.2f s to write",
+        "took %.2f s to read, compare and process the articles, %.2f s to join and write",
         processed - started,
-        loaded - processed,
-        joined - loaded,
-        time.perf_counter() - joined,
+        time.perf_counter() - processed,
     )
     literal = int((result.places["role"] == "literal").sum())
     log.info(

@@ -13,18 +13,19 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import folium
 import geopandas as gpd
 import pandas as pd
 
-from geomap.boundaries import FIGURE_COLUMNS
+from geomap.boundaries import FIGURE_COLUMNS, geojson_geometry
 from geomap.exceptions import OutputError
 from geomap.geoparse import Mention
 from geomap.pipeline import MapBuild
-from geomap.render import DEFAULT_SOURCE, render_map, stable_ids
-from geomap.timeline import geojson_geometry
+from geomap.styles import DEFAULT_SOURCE
+
+if TYPE_CHECKING:
+    import folium
 
 #: The documented properties of places.geojson, in order.
 PLACE_PROPERTIES = ["name", "kind", "country", "role", "mentions", "geonameid", "source"]
@@ -66,31 +67,47 @@ def write_outputs(
 ) -> list[Path]:
     """Write every output of ``result`` into ``out``; the same inputs give the same bytes.
 
-    With ``jobs`` > 1 map.html and embed.html are written in a forked copy of this
-    process while this one draws the static image and writes the data files: the two
-    sides take about as long, and drawing is what gets faster when repeated in one
-    process (matplotlib keeps its fonts and glyphs), as `geomap watch` does.
+    With ``jobs`` > 1, as `join_and_write` does.
+    """
+    return join_and_write(lambda: result, out, report, jobs=jobs)[1]
+
+
+def join_and_write(
+    join: Callable[[], MapBuild], out: Path, report: Report | None = None, *, jobs: int = 1
+) -> tuple[MapBuild, list[Path]]:
+    """The build ``join`` makes, and every output of it written into ``out``.
+
+    With ``jobs`` > 1 a forked copy of this process joins too and writes map.html and
+    embed.html, importing folium as it goes, while this one joins, imports matplotlib,
+    draws the static image and writes the data files: the join (a pure function) is
+    done on both sides at once rather than once before them, and a one-off command's
+    two big imports overlap. Drawing stays in this process because it gets faster when
+    repeated in one (matplotlib keeps its fonts and glyphs), as `geomap watch` does.
     """
     report = report or Report()
     image = out / f"map.{report.image_format}" if report.image_format else None
     try:
         if image and jobs > 1 and sys.platform == "linux":  # fork is safe on Linux only
-            finish_pages = _in_forked_process(write_pages, result, out, report)
+            finish_pages = _in_forked_process(lambda: write_pages(join(), out, report))
             try:
+                result = join()
                 drawn = [write_image(result, image, report)]
                 data = write_data(result, out)
             finally:
                 pages = finish_pages()
         else:
+            result = join()
             pages, data = write_pages(result, out, report), write_data(result, out)
             drawn = [write_image(result, image, report)] if image else []
-        return [*pages, *data, *drawn]
+        return result, [*pages, *data, *drawn]
     except OSError as err:
         raise OutputError(f"could not write into {out}: {err}") from err
 
 
 def write_pages(result: MapBuild, out: Path, report: Report) -> list[Path]:
     """map.html, and embed.html to put it in a report."""
+    from geomap.render import render_map, stable_ids  # folium: not needed for the image
+
     with stable_ids():
         fmap = render_map(
             result.places,
@@ -116,8 +133,8 @@ def write_data(result: MapBuild, out: Path) -> list[Path]:
     ]
 
 
-def _in_forked_process(write: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-    """Start ``write(*args)`` in a forked copy of this process; return what waits for it.
+def _in_forked_process(write: Callable[[], Any]) -> Callable[[], Any]:
+    """Start ``write()`` in a forked copy of this process; return what waits for it.
 
     Forking shares the build without pickling it. Waiting returns what ``write``
     returned or raises `OutputError` with the child's error.
@@ -127,7 +144,7 @@ def _in_forked_process(write: Callable[..., Any], *args: Any) -> Callable[[], An
 
     def run() -> None:
         try:
-            send.send((write(*args), None))
+            send.send((write(), None))
         except BaseException as err:  # noqa: BLE001 - everything goes back to the parent
             send.send((None, f"{type(err).__name__}: {err}"))
 

@@ -56,7 +56,7 @@ from geomap.exceptions import OutputError
 from geomap.manifest import code_and_data
 from geomap.pipeline import MapBuild
 from geomap.popups import figure_label
-from geomap.render import (
+from geomap.styles import (
     DEFAULT_SOURCE,
     LABELLED_PLACES,
     NEIGHBOUR,

@@ -17,11 +17,12 @@ from typing import Any
 
 import folium
 import orjson
-import shapely
 from branca.element import Element, MacroElement
 from folium.plugins import Timeline, TimelineSlider
 from folium.template import Template
 from folium.utilities import JsCode
+
+from geomap.boundaries import geojson_geometry
 
 #: A point feature's Leaflet layer: its ``icon`` (DivIcon options) when it has one, else
 #: a circle in its ``style`` (CircleMarker takes ``radius`` as a style option), grouped
@@ -67,19 +68,6 @@ def feature(geometry: Any, **properties: Any) -> dict:
     """A GeoJSON feature of a shapely ``geometry``; properties that are None are left out."""
     kept = {key: value for key, value in properties.items() if value is not None}
     return {"type": "Feature", "geometry": geojson_geometry(geometry), "properties": kept}
-
-
-def geojson_geometry(geometry: Any) -> dict:
-    """A shapely geometry as a GeoJSON dict: points and lines, most features, directly;
-    polygons through GEOS's GeoJSON writer, twice as fast as `shapely.geometry.mapping`'s
-    Python loops over a country's rings (the same numbers)."""
-    kind = geometry.geom_type
-    if kind == "Point":
-        return {"type": kind, "coordinates": (geometry.x, geometry.y)}
-    if kind == "LineString":
-        coordinates = shapely.get_coordinates(geometry).tolist()
-        return {"type": kind, "coordinates": tuple(map(tuple, coordinates))}
-    return orjson.loads(shapely.to_geojson(geometry))
 
 
 def shown(period: Period | None, start: dt.date | None, until: dt.date | None = None) -> dict:

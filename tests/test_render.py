@@ -18,17 +18,14 @@ from geomap.gazetteer import Place
 from geomap.geoparse import Mention
 from geomap.pipeline import build
 from geomap.popups import ArticleNames
-from geomap.render import (
+from geomap.render import escape_text, render_map, screen_bearing, stable_ids
+from geomap.styles import (
     ACTOR_COLOURS,
     actor_colour,
-    escape_text,
     figure_radius,
     marker_radius,
     presence_classes,
-    render_map,
-    screen_bearing,
     shade,
-    stable_ids,
 )
 from geomap.tally import count_places
 

@@ -7,8 +7,8 @@ from matplotlib import image
 
 from geomap.exceptions import OutputError
 from geomap.pipeline import build
-from geomap.render import presence_classes, shade
 from geomap.static_map import draw_map, save_figure
+from geomap.styles import presence_classes, shade
 
 from .conftest import SEEDS
 
