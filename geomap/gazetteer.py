@@ -177,16 +177,13 @@ class Gazetteer:
         return tuple(sorted(places, key=lambda p: -p.population))
 
     def _find(self, key: str) -> array.array | tuple:
-        i = self._keys.bisect_left(key)
-        if i < len(self._keys) and self._keys[i] == key:
-            return self._targets[self._offsets[i] : self._offsets[i + 1]]
-        return ()
+        i, exact = self._keys.locate(key)
+        return self._targets[self._offsets[i] : self._offsets[i + 1]] if exact else ()
 
     def _prefix(self, key: str) -> tuple[bool, str]:
         """`prefixes` of one key, from the sorted keys."""
         keys = self._keys
-        i = keys.bisect_left(key)
-        exact = i < len(keys) and keys[i] == key
+        i, exact = keys.locate(key)
         i += exact
         # The keys that begin with ``key`` follow it in order, sorted by their next character.
         following = keys[i][len(key)] if i < len(keys) and keys[i].startswith(key) else ""
@@ -231,7 +228,7 @@ class Strings:
 
     Loading the gazetteer's 717,583 keys and 242,390 names and countries this way takes
     a few milliseconds where splitting them out of one text took 160. Sorted strings
-    (UTF-8 bytes sort as their text does) are searched with `bisect_left`.
+    (UTF-8 bytes sort as their text does) are searched with `bisect_left` and `locate`.
     """
 
     __slots__ = ("blob", "ends", "_firsts")
@@ -251,6 +248,11 @@ class Strings:
             return 0
         start = block * BLOCK
         return bisect.bisect_left(self, text, start, min(start + BLOCK, len(self)))  # type: ignore[call-overload]
+
+    def locate(self, text: str) -> tuple[int, bool]:
+        """`bisect_left` of ``text``, and whether ``text`` is there."""
+        i = self.bisect_left(text)
+        return i, i < len(self) and self[i] == text
 
     @staticmethod
     def packed(texts: Iterable[str]) -> tuple[bytes, bytes]:

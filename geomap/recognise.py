@@ -188,8 +188,8 @@ def word_frequency(word: str) -> float:
     """Zipf frequency (log10 per billion words, 0 for unknown) of ``word`` in English."""
     key = word.casefold()
     words, values = _frequencies()
-    i = words.bisect_left(key)
-    return values[i] if i < len(words) and words[i] == key else 0.0
+    i, exact = words.locate(key)
+    return values[i] if exact else 0.0
 
 
 @functools.cache

@@ -2,7 +2,8 @@
 
 `render_map` builds and returns a `folium.Map`; it writes nothing. This module decides
 what each layer draws; `geomap.popups` writes the text (every article string through
-`escape_text`) and `geomap.timeline` makes the GeoJSON layers and the time slider.
+`escape_text`), `geomap.timeline` makes the GeoJSON layers and the time slider, and
+`geomap.styles` holds the colours, classes and sizes the static image shares.
 """
 
 from __future__ import annotations

@@ -178,3 +178,5 @@ def test_strings_read_back_and_search_as_a_sorted_list_does():
     probes = [*texts, "", "0", "a", "a10x", "b", "zzz", "é299x", "ä1"]
     expected = [bisect.bisect_left(texts, p) for p in probes]
     assert [strings.bisect_left(p) for p in probes] == expected
+    located = [(i, p in texts) for i, p in zip(expected, probes, strict=True)]
+    assert [strings.locate(p) for p in probes] == located
