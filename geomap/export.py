@@ -77,17 +77,21 @@ def join_and_write(
 ) -> tuple[MapBuild, list[Path]]:
     """The build ``join`` makes, and every output of it written into ``out``.
 
-    With ``jobs`` > 1 a forked copy of this process joins too and writes map.html and
-    embed.html, importing folium as it goes, while this one joins, imports matplotlib,
-    draws the static image and writes the data files: the join (a pure function) is
-    done on both sides at once rather than once before them, and a one-off command's
-    two big imports overlap. Drawing stays in this process because it gets faster when
-    repeated in one (matplotlib keeps its fonts and glyphs), as `geomap watch` does.
+    With ``jobs`` > 1 a forked copy of this process writes map.html and embed.html
+    while this one draws the static image and writes the data files. A process that has
+    folium loaded already (`geomap watch`, `geomap.cli.main` called again) joins once,
+    then forks. A one-off command forks first and both processes join (a pure function)
+    at once, so that the copy's import of folium overlaps this one's join and import of
+    matplotlib. Drawing stays in this process because it gets faster when repeated in one
+    (matplotlib keeps its fonts and glyphs), as `geomap watch` does.
     """
     report = report or Report()
     image = out / f"map.{report.image_format}" if report.image_format else None
     try:
         if image and jobs > 1 and sys.platform == "linux":  # fork is safe on Linux only
+            if "geomap.render" in sys.modules:  # folium loaded: no import to overlap
+                joined = join()
+                join = lambda: joined  # noqa: E731
             finish_pages = _in_forked_process(lambda: write_pages(join(), out, report))
             try:
                 result = join()
@@ -157,7 +161,9 @@ def _in_forked_process(write: Callable[[], Any]) -> Callable[[], Any]:
             written, error = receive.recv()
         except EOFError:
             written, error = None, "the writing process ended without a word"
-        child.join()
+            child.join()
+        # Otherwise the files are written: the copy's exit (15 ms here, its memory given
+        # back) is not waited for. The next fork or this process's exit reaps it.
         if error is not None:
             raise OutputError(f"could not write the map: {error}")
         return written
