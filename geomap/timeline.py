@@ -5,7 +5,7 @@ element per marker, so that a thousand articles render in a fraction of a second
 A feature carries its Leaflet ``style`` (or ``icon``, or circle ``label``), its popup
 and tooltip as HTML already escaped by `geomap.popups.escape_text`, and, when the map
 has a time slider, the dates it is shown (``start``, ``end``, ``endExclusive``, read
-by `folium.plugins.Timeline`).
+by `folium.plugins.Timeline` through `interval_function`).
 """
 
 from __future__ import annotations
@@ -74,21 +74,38 @@ def shown(period: Period | None, start: dt.date | None, until: dt.date | None = 
     """A feature's Timeline properties: shown from ``start`` until just before ``until``.
 
     Undated features (``start`` None) are shown from the first day, and ``until`` None
-    means up to the newest date. Without a period (no slider) there are none.
+    means up to the newest date: those ends are left out, and the layer's
+    `interval_function` gives the period's, so that a feature stays the same when a new
+    article widens the period (`geomap.feature_cache` reuses it). Without a period (no
+    slider) there are none.
     """
     if period is None:
         return {}
-    dates = {"start": _instant(start or period.first), "end": _instant(until or period.last)}
+    dates = {} if start is None else {"start": _instant(start)}
     if until is not None:
-        dates["endExclusive"] = True
+        dates.update(end=_instant(until), endExclusive=True)
     return dates
 
 
+def interval_function(period: Period) -> JsCode:
+    """The Timeline's ``getInterval``: a feature's own dates, the period's where it has none."""
+    first, last = _milliseconds(period.first), _milliseconds(period.last)
+    return JsCode(f"""function (feature) {{
+    var p = feature.properties;
+    return {{
+        start: "start" in p ? Date.parse(p.start) : {first},
+        end: "end" in p ? Date.parse(p.end) : {last},
+        endExclusive: p.endExclusive === true
+    }};
+}}""")
+
+
 def feature_layer(
-    fmap: folium.Map, name: str, features: list[dict], period: Period | None, *, show: bool = True
+    fmap: folium.Map, name: str, features: list, period: Period | None, *, show: bool = True
 ) -> folium.GeoJson:
     """A toggleable layer of ``features`` on ``fmap``; a `Timeline` when there is a ``period``.
 
+    ``features`` are GeoJSON feature dicts, or their JSON text (`orjson.Fragment`).
     Returns the GeoJSON layer inside the toggled group, for `add_time_slider`.
     """
     group = folium.FeatureGroup(name=name, show=show)
@@ -97,7 +114,8 @@ def feature_layer(
     if period is None:
         layer = GeoJsonLayer(collection, on_each_feature=BIND_TEXT, **options)
     else:
-        layer = TimedGeoJson(collection, on_each_feature=BIND_TEXT, **options)
+        get_interval = interval_function(period)
+        layer = TimedGeoJson(collection, get_interval, on_each_feature=BIND_TEXT, **options)
         layer.add_child(SmallOnTop())
     layer.add_to(group)
     group.add_to(fmap)

@@ -8,6 +8,7 @@ that no script fails. Skipped where Chromium or playwright is missing, unless
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import json
 import os
@@ -20,6 +21,7 @@ from geomap.cli import main
 from geomap.pipeline import build
 
 from .conftest import SEEDS
+from .test_render import interval, layer_var, layers
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,6 +56,10 @@ DRAWN_FEATURES_JS = """() => {
         ([name, layer]) => [name, features(layer).filter(drawn).length]
     ));
 }"""
+#: The dates (ms) each of the page's timelines knows, from its features' intervals.
+TIMELINE_TIMES_JS = """() => Object.values(window)
+    .filter((value) => value instanceof L.Timeline)
+    .map((timeline) => timeline.times)"""
 #: Marks the icon of the feature whose tooltip is ``name`` so that playwright can click it.
 MARK_ICON_JS = """(name) => {
     const map = Object.values(window).find((value) => value instanceof L.Map);
@@ -102,6 +108,7 @@ def test_inlined_seed_map_works_offline_in_chromium(seed_map, tmp_path, record_p
         expected[LAYER_OF_KIND.get(place["kind"], PLACES_LAYER)] += 1
     associative = sum(p["properties"]["role"] == "associative" for p in places)
     row = result.places[result.places["name"] == CLICKED_PLACE].iloc[0]
+    html = (seed_map / "map.html").read_text(encoding="utf-8")
     newest_quote = max(row.quotes)[2]
 
     blocked: list[tuple[str, str]] = []
@@ -137,6 +144,9 @@ def test_inlined_seed_map_works_offline_in_chromium(seed_map, tmp_path, record_p
             newest = max(article.date for article in result.articles).isoformat()
             expect(page.locator(".leaflet-timeline-control .time-text")).to_have_text(newest)
 
+            # The features' intervals as Leaflet.timeline computes them with the page's
+            # getInterval: the features' own dates, the period's where they have none.
+            assert sorted(page.evaluate(TIMELINE_TIMES_JS)) == timeline_times(html)
             drawn = page.evaluate(DRAWN_FEATURES_JS)
             for layer, count in expected.items():
                 assert drawn[layer] == count, layer
@@ -173,3 +183,22 @@ def test_inlined_seed_map_works_offline_in_chromium(seed_map, tmp_path, record_p
     png = (tmp_path / "map.png").read_bytes()
     assert png.startswith(b"\x89PNG") and png == screenshot
     assert len(png) > 20_000  # a drawn map, not a blank page
+
+
+def timeline_times(html: str) -> list[list[int]]:
+    """What `TIMELINE_TIMES_JS` should find: per timed layer, the distinct starts and ends
+    of its features (`interval`), in milliseconds, sorted."""
+    timed = [
+        features
+        for name, features in layers(html).items()
+        if f"var {layer_var(html, name)} = L.timeline(" in html
+    ]
+    assert timed, "the seed map has a time slider"
+    return sorted(
+        sorted({_milliseconds(t) for f in features for t in interval(html, f["properties"])[:2]})
+        for features in timed
+    )
+
+
+def _milliseconds(instant: str) -> int:
+    return int(dt.datetime.fromisoformat(instant.replace("Z", "+00:00")).timestamp() * 1000)

@@ -105,6 +105,29 @@ def noon(day):
     return f"{day}T12:00:00Z"
 
 
+def interval(html, properties):
+    """(start, end, end exclusive) of a timed feature as the page's ``getInterval`` gives
+    them: its own dates, the period's where it has none."""
+    functions = set(
+        re.findall(
+            r'start: "start" in p \? Date\.parse\(p\.start\) : (\d+),\s*'
+            r'end: "end" in p \? Date\.parse\(p\.end\) : (\d+),\s*'
+            r"endExclusive: p\.endExclusive === true",
+            html,
+        )
+    )
+    ((first, last),) = functions  # one period for every timed layer
+    period = [
+        dt.datetime.fromtimestamp(int(ms) / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for ms in (first, last)
+    ]
+    return (
+        properties.get("start", period[0]),
+        properties.get("end", period[1]),
+        properties.get("endExclusive") is True,
+    )
+
+
 # --- one article: places ------------------------------------------------------------------
 
 
@@ -343,8 +366,9 @@ def test_conflicting_same_day_figures_are_both_kept(corpus_html):
 def test_figure_is_shown_until_a_newer_one_of_the_same_actor_and_place(corpus_html):
     old = one(corpus_html, "Troop figures", tooltip="FR 1,500")
     new = one(corpus_html, "Troop figures", tooltip="FR 1,200")
-    assert (old["start"], old["end"], old["endExclusive"]) == (noon(JAN), noon(JUN), True)
-    assert (new["start"], new["end"], new.get("endExclusive")) == (noon(JUN), noon(JUN), None)
+    assert interval(corpus_html, old) == (noon(JAN), noon(JUN), True)
+    assert interval(corpus_html, new) == (noon(JUN), noon(JUN), False)
+    assert "end" not in new  # the period's end, whatever it is: a newer article keeps it as is
     # Labels of one place keep their line, largest newest count first.
     figures = props(corpus_html, "Troop figures")
     lines = {p["tooltip"]: p["label"]["iconAnchor"][1] for p in figures if "label" in p}
@@ -353,12 +377,16 @@ def test_figure_is_shown_until_a_newer_one_of_the_same_actor_and_place(corpus_ht
 
 def test_places_start_at_their_first_mention_and_undated_items_always_show(corpus_html):
     shown = {
-        re.search(r"<h4>(.*?)</h4>", p["popup"]).group(1): (p["start"], p["end"])
+        re.search(r"<h4>(.*?)</h4>", p["popup"]).group(1): interval(corpus_html, p)
         for p in props(corpus_html, "Places (sized by mentions)")
     }
-    assert shown == {"Niamey": (noon(JAN), noon(JUN)), "Agadez": (noon(JUN), noon(JUN))}
+    assert shown == {
+        "Niamey": (noon(JAN), noon(JUN), False),
+        "Agadez": (noon(JUN), noon(JUN), False),
+    }
     undated = one(corpus_html, "Troop figures", tooltip="Agadez: troops, number not given")
-    assert (undated["start"], undated["end"]) == (noon(JAN), noon(JUN))
+    assert interval(corpus_html, undated) == (noon(JAN), noon(JUN), False)
+    assert "start" not in undated and "end" not in undated
     assert "undated" in undated["popup"]
 
 
@@ -400,7 +428,8 @@ def test_synthetic_corpus_timeline_covers_every_article_date(tmp_path, gazetteer
     timed = [
         p for name in ("Places (sized by mentions)", "Troop figures") for p in props(html, name)
     ]
-    first, last = min(p["start"] for p in timed), max(p["end"] for p in timed)
+    first = min(interval(html, p)[0] for p in timed)
+    last = max(interval(html, p)[1] for p in timed)
     days = sorted({noon(article.date) for article in result.articles})
     assert first <= days[0] and last == days[-1]  # figures may date from before their article
     starts = {p["start"] for p in props(html, "Places (sized by mentions)")}
