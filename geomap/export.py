@@ -20,6 +20,7 @@ import pandas as pd
 
 from geomap.boundaries import FIGURE_COLUMNS, geojson_geometry
 from geomap.exceptions import OutputError
+from geomap.feature_cache import CACHE_NAME, FeatureCache
 from geomap.geoparse import Mention
 from geomap.pipeline import MapBuild
 from geomap.styles import DEFAULT_SOURCE
@@ -109,9 +110,14 @@ def join_and_write(
 
 
 def write_pages(result: MapBuild, out: Path, report: Report) -> list[Path]:
-    """map.html, and embed.html to put it in a report."""
+    """map.html, and embed.html to put it in a report.
+
+    The features of the troop layers that the last build into ``out`` rendered from the
+    same inputs are taken from its `FeatureCache`.
+    """
     from geomap.render import render_map, stable_ids  # folium: not needed for the image
 
+    cache = FeatureCache(out / CACHE_NAME)
     with stable_ids():
         fmap = render_map(
             result.places,
@@ -123,8 +129,10 @@ def write_pages(result: MapBuild, out: Path, report: Report) -> list[Path]:
             title=report.title,
             subtitle=report.subtitle,
             source=report.source,
+            cache=cache,
         )
         page = write_map(fmap, out / "map.html", inline=report.inline)
+    cache.save()
     return [page, write_embed(out / "embed.html", report.title)]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -23,6 +24,7 @@ from branca.element import Element, MacroElement, Template
 from shapely.geometry import Point
 
 from geomap.boundaries import date_key
+from geomap.feature_cache import FeatureCache
 from geomap.popups import (
     ArticleNames,
     Record,
@@ -76,6 +78,8 @@ class LayerContext:
     article_names: Mapping[str, str]
     #: The time slider's dates; None without a slider.
     period: Period | None
+    #: The last build's features, for the layers that reuse them.
+    cache: FeatureCache
 
 
 def render_map(
@@ -89,6 +93,7 @@ def render_map(
     title: str = "geomap",
     subtitle: str = "",
     source: str = DEFAULT_SOURCE,
+    cache: FeatureCache | None = None,
 ) -> folium.Map:
     """The layered map of ``places`` over ``countries`` (frames as in `geomap.boundaries`).
 
@@ -98,6 +103,7 @@ def render_map(
     missing title. When the articles have more than one date, a time slider shows the
     point and line layers as of a chosen date; it opens at the newest, showing everything.
     ``title``, ``subtitle`` and ``source`` (the credit line) head the map for reports.
+    The troop layers take the features of unchanged locations and routes from ``cache``.
     """
     article_names = ArticleNames(titles or {})
     figure_rows, moves = records(figures), records(movements)
@@ -119,7 +125,7 @@ def render_map(
     classes = presence_classes(hosting["presence"])
     add_presence_layer(fmap, hosting, classes)
     literal = places[places["role"] == "literal"]
-    context = LayerContext(country_names, article_names, period)
+    context = LayerContext(country_names, article_names, period, cache or FeatureCache())
     layers = [
         add_regions_layer(fmap, literal[literal["kind"] == "region"], context),
         add_places_layer(fmap, literal[~literal["kind"].isin(["region", "facility"])], context),
@@ -262,8 +268,17 @@ def add_figures_layer(
     largest = max((f["count"] for f in figures if f["count"] is not None), default=1)
     features = []
     for location, here in grouped(figures, "location").items():
-        features += _location_features(location, here, largest, context)
+        features += context.cache.features(
+            ("figures", location, here, largest, _inputs(context, here)),
+            functools.partial(_location_features, location, here, largest, context),
+        )
     return feature_layer(fmap, "Troop figures", features, context.period)
+
+
+def _inputs(context: LayerContext, rows: list[Record]) -> tuple:
+    """What a layer's features take from ``context`` for ``rows`` (reports of figures or
+    movements): the names of their articles, and whether there is a time slider."""
+    return [context.article_names[row["article"]] for row in rows], context.period is not None
 
 
 def _location_features(
@@ -385,32 +400,40 @@ def add_movements_layer(
         routes.setdefault(key, []).append(move)
     features = []
     for (actor, origin, destination, _), reports in routes.items():
-        line = reports[0]["geometry"]
-        path = _latlons(line)
-        colour = actor_colour(actor)
-        when = shown(context.period, _first_day(reports))
-        features.append(
-            feature(
-                line,
-                style={"color": colour, "weight": 3, "opacity": 0.85, "dashArray": "8 6"},
-                popup=movement_popup(actor, origin, destination, reports, context.article_names),
-                tooltip=escape_text(f"{actor}: {origin} → {destination}"),
-                **when,
-            )
-        )
-        features.append(
-            feature(
-                Point(line.coords[-1]),
-                icon={
-                    "html": arrowhead_svg(screen_bearing(path[-2], path[-1]), colour),
-                    "iconSize": [56, 56],
-                    "iconAnchor": [28, 28],
-                },
-                interactive=False,
-                **when,
-            )
+        features += context.cache.features(
+            ("movements", reports, _inputs(context, reports)),
+            functools.partial(_route_features, actor, origin, destination, reports, context),
         )
     return feature_layer(fmap, "Movements", features, context.period)
+
+
+def _route_features(
+    actor: str, origin: str, destination: str, reports: list[Record], context: LayerContext
+) -> list[dict]:
+    """The line of one actor's moves between two places, and its arrowhead."""
+    line = reports[0]["geometry"]
+    path = _latlons(line)
+    colour = actor_colour(actor)
+    when = shown(context.period, _first_day(reports))
+    return [
+        feature(
+            line,
+            style={"color": colour, "weight": 3, "opacity": 0.85, "dashArray": "8 6"},
+            popup=movement_popup(actor, origin, destination, reports, context.article_names),
+            tooltip=escape_text(f"{actor}: {origin} → {destination}"),
+            **when,
+        ),
+        feature(
+            Point(line.coords[-1]),
+            icon={
+                "html": arrowhead_svg(screen_bearing(path[-2], path[-1]), colour),
+                "iconSize": [56, 56],
+                "iconAnchor": [28, 28],
+            },
+            interactive=False,
+            **when,
+        ),
+    ]
 
 
 def screen_bearing(start: list[float], end: list[float]) -> float:
