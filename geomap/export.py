@@ -23,7 +23,7 @@ from geomap.exceptions import OutputError
 from geomap.feature_cache import CACHE_NAME, FeatureCache
 from geomap.geoparse import Mention
 from geomap.pipeline import MapBuild
-from geomap.styles import DEFAULT_SOURCE
+from geomap.styles import DEFAULT_SOURCE, records
 
 if TYPE_CHECKING:
     import folium
@@ -220,25 +220,22 @@ def _feature_collection(
     frame: gpd.GeoDataFrame, properties: list[str], ids: pd.Series | None = None
 ) -> dict:
     """The rows of ``frame`` as GeoJSON features with exactly ``properties``, nulls as null."""
-    records = frame[properties].to_dict("records")
+    rows = records(frame[properties])
+    keys = [None] * len(rows) if ids is None else ids.tolist()
     features = []
-    for i, (record, geometry) in enumerate(zip(records, frame.geometry, strict=True)):
-        feature = {"type": "Feature"}
+    for key, row, geometry in zip(keys, rows, frame.geometry, strict=True):
+        feature: dict[str, Any] = {"type": "Feature"}
         if ids is not None:
-            feature["id"] = ids.iloc[i]
+            feature["id"] = key
         feature["geometry"] = geojson_geometry(geometry)
-        feature["properties"] = {name: _plain(value) for name, value in record.items()}
+        feature["properties"] = {name: _plain(value) for name, value in row.items()}
         features.append(feature)
     return {"type": "FeatureCollection", "features": features}
 
 
-def _plain(value):
-    """numpy and pandas scalars, dates and missing values → the Python types json knows."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if pd.isna(value):
-        return None
-    return value.item() if hasattr(value, "item") else value
+def _plain(value: Any) -> Any:
+    """A value of `records` as a type json knows: dates in ISO form."""
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def write_places(places: gpd.GeoDataFrame, path: Path) -> Path:
