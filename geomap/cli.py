@@ -34,17 +34,15 @@ def command() -> None:
     articles that itself took 0.5 s. Frozen first, they are left out of that pass; they
     are freed all the same, and exit handlers and stream flushing still run.
     """
-    code = main(one_off=True)
+    code = main()
     gc.freeze()
     sys.exit(code)
 
 
-def main(argv: list[str] | None = None, *, one_off: bool = False) -> int:
-    """Run the command in ``argv`` (the command line's by default). ``one_off``: the
-    process ends after it (the ``geomap`` program), so nothing is loaded for later builds."""
+def main(argv: list[str] | None = None) -> int:
+    """Run the command in ``argv`` (the command line's by default)."""
     parser = _parser()
     args = parser.parse_args(argv)
-    args.one_off = one_off
     _setup_logging(args.verbose - args.quiet)
     try:
         return args.run(args)
@@ -324,7 +322,6 @@ def _add(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     from geomap.watch import watch
 
-    args.one_off = False  # rebuilds follow
     _rebuild([args.folder], args)
     log.info("watching %s; Ctrl-C stops", args.folder)
     watch(args.folder, lambda: _rebuild([args.folder], args, errors_only=True), delay=args.delay)
@@ -361,12 +358,14 @@ _OUTPUT_OPTIONS = ("title", "subtitle", "source", "inline", "image_format")
 
 def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: bool) -> None:
     from geomap import manifest
+    from geomap.export import start_writer
     from geomap.gazetteer import default_gazetteer
     from geomap.pipeline import join_results, process, results_version
     from geomap.store import Store
 
     started = time.perf_counter()
     jobs = args.jobs or os.cpu_count() or 1
+    start_writer(jobs, image=args.image_format != "none")
     gazetteer = default_gazetteer()
     version = results_version(gazetteer)
     try:
@@ -390,7 +389,6 @@ def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: b
     if not args.fresh and manifest.is_current(args.out, made_from):
         log.info("outputs in %s are up to date: nothing to write", args.out)
         return
-    # Only now the rendering libraries: an up-to-date build does not import them.
     from geomap.export import Report, join_and_write
     from geomap.styles import DEFAULT_SOURCE
 
@@ -409,10 +407,6 @@ def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: b
         jobs=jobs,
     )
     manifest.record(args.out, made_from, written)
-    if not args.one_off:
-        # A process that builds again (`geomap watch`, `main` called from Python) keeps
-        # folium loaded, so that its next builds' forked processes need not import it.
-        import geomap.render  # noqa: F401
     log.debug(
         "took %.2f s to read, compare and process the articles, %.2f s to join and write",
         processed - started,

@@ -1,8 +1,8 @@
 """What the HTML map and the print map share: colours, class breaks, symbol sizes, the
 view's frame, and a frame's rows as records.
 
-No folium here: drawing the static image imports only this, so a build's forked
-process can import folium for the HTML map while this one imports matplotlib.
+No folium here: drawing the static image imports only this, so the build's process
+need not import folium, which the process writing the HTML map (`geomap.worker`) does.
 """
 
 from __future__ import annotations

@@ -229,7 +229,7 @@ def test_eval_scores_geomap_beside_prediction_files(tmp_path, capsys):
 
 def test_the_program_exits_with_mains_code_and_its_objects_frozen(monkeypatch):
     frozen = []
-    monkeypatch.setattr(cli, "main", lambda one_off: 3 if one_off else 0)
+    monkeypatch.setattr(cli, "main", lambda: 3)
     monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
     with pytest.raises(SystemExit) as exit_:
         cli.command()
