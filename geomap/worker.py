@@ -20,6 +20,7 @@ import os
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from geomap.exceptions import OutputError
@@ -59,9 +60,11 @@ class Worker:
         """Send ``job``; return what waits for ``work(job)`` and returns it, or raises
         `OutputError` with the worker's error.
 
-        Sent from a thread: a pipe takes 64 kB, and a new worker reads only once warm.
+        Pickled here, then sent from a thread: a pipe takes 64 kB, and a new worker reads
+        only once warm. (Pickled in the thread, it took the lock from this one's drawing.)
         """
-        sending = threading.Thread(target=self._jobs.send, args=(job,), daemon=True)
+        data = ForkingPickler.dumps(job)
+        sending = threading.Thread(target=self._jobs.send_bytes, args=(data,), daemon=True)
         sending.start()
 
         def wait() -> Any:
