@@ -199,8 +199,11 @@ def write_data(tables: Tables, out: Path) -> list[Path]:
 
 def write_map(fmap: folium.Map, path: Path, *, inline: bool = False) -> Path:
     """Save the map; ``inline`` swaps its CDN scripts and stylesheets for their content."""
+    from geomap.timeline import verbatim_macros
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    html = fmap.get_root().render()
+    with verbatim_macros():
+        html = fmap.get_root().render()
     if inline:
         from geomap.assets import inline_assets
 

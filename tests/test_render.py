@@ -28,6 +28,7 @@ from geomap.styles import (
     shade,
 )
 from geomap.tally import count_places
+from geomap.timeline import verbatim_macros
 
 PAYLOADS = [
     "</script><script>alert(1)</script>",
@@ -318,6 +319,11 @@ def named(article, date, where, sentence="S."):
 
 @pytest.fixture
 def corpus_html():
+    return troop_map(*corpus_inputs())
+
+
+def corpus_inputs():
+    """Three articles' figures, movements (none), place mentions and hostile titles."""
     mentions = [
         named("a1", JAN, NIAMEY),
         named("a1", JAN, NIAMEY),
@@ -331,7 +337,15 @@ def corpus_html():
         troop("United States", "US", 1300, NIGER, article="a2", date=MAR, sentence=HOSTILE),
         troop("Germany", "DE", None, AGADEZ, article="a9", date=None),
     ]
-    return troop_map(figures, places=mentions, titles=TITLES)
+    return figures, (), mentions, TITLES
+
+
+def test_pages_are_the_same_when_their_parts_are_not_compiled_again():
+    with stable_ids():
+        compiled = troop_map(*corpus_inputs())  # branca compiles each rendered part again
+    with stable_ids(), verbatim_macros():
+        verbatim = troop_map(*corpus_inputs())
+    assert verbatim == compiled and "alert(1)" in verbatim  # the hostile title, inert
 
 
 def test_place_named_by_two_articles_appears_once_with_both_and_their_counts(corpus_html):
