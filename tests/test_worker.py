@@ -1,0 +1,59 @@
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+from geomap.exceptions import OutputError
+from geomap.worker import worker
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked")
+
+
+def where(job):
+    """The worker's process id and what it made of ``job``."""
+    if job == "fail":
+        raise ValueError("no such thing")
+    if job == "hang":
+        time.sleep(60)
+    return os.getpid(), job * 2, os.environ.get("GEOMAP_TEST_WORKER")
+
+
+def kill(kept, pid):
+    """Kill the worker ``kept`` (process ``pid``) and wait until it is seen dead."""
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while kept.fits() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_a_worker_is_kept_between_jobs_and_gives_back_results_and_errors():
+    first = worker(where).submit(21)()
+    second = worker(where).submit("ab")()
+    assert first[1:] == (42, None) and second[1] == "abab"
+    assert first[0] == second[0] != os.getpid()  # one process, not this one, for both
+    with pytest.raises(OutputError, match="could not write the map: ValueError: no such thing"):
+        worker(where).submit("fail")()
+    assert worker(where).submit(1)()[0] == first[0]  # an error does not end it
+
+
+def test_a_dead_worker_is_replaced_and_one_from_another_environment_too(monkeypatch):
+    kept = worker(where)
+    pid = kept.submit(1)()[0]
+    kill(kept, pid)
+    replaced = worker(where).submit(1)()
+    assert replaced[0] != pid and replaced[1] == 2
+    monkeypatch.setenv("GEOMAP_TEST_WORKER", "other cache")
+    moved = worker(where).submit(1)()
+    assert moved[0] != replaced[0] and moved[2] == "other cache"  # forked with it
+
+
+def test_a_worker_that_dies_during_a_job_is_an_error_not_a_hang():
+    kept = worker(where)
+    pid = kept.submit(1)()[0]
+    wait = kept.submit("hang")
+    kill(kept, pid)
+    with pytest.raises(OutputError, match="ended without a word"):
+        wait()
+    assert worker(where).submit(3)()[1] == 6  # and the next job gets a new one
