@@ -9,7 +9,7 @@ run is collected before each, as a fresh build has none. The builds are not time
 Then the image as a rebuild writes it (issue "Many articles": at most 0.3 s), after one
 article is added to the corpus (bench_rebuild's): `export.write_image` in this process,
 which has drawn maps before, as `join_and_write` runs it in a `geomap watch` (the
-pages go to a forked process meanwhile), with the cyclic collector paused
+pages and data files go to its worker process meanwhile), with the cyclic collector paused
 as the CLI does and the layers' cache in the output folder as the 1,000-article build
 left it (the base layer kept, the legend drawn again when it changed), and then with
 both kept.

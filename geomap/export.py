@@ -79,10 +79,11 @@ def join_and_write(
     """The build ``join`` makes, and every output of it written into ``out``.
 
     With ``jobs`` > 1 a `geomap.worker` process writes the data files, map.html and
-    embed.html from the build's tables while this one draws the static image. A new
-    worker is forked before the join and imports folium meanwhile; a long-lived program
-    keeps it for its next builds. Drawing stays in this process because it gets faster
-    when repeated in one (matplotlib keeps its fonts and glyphs), as `geomap watch` does.
+    embed.html from the build's tables while this one draws the static image. The CLI
+    forks it when a build starts (`start_writer`), so that it imports folium meanwhile;
+    a long-lived program keeps it for its next builds. Drawing stays in this process
+    because it gets faster when repeated in one (matplotlib keeps its fonts and glyphs),
+    as `geomap watch` does.
     """
     report = report or Report()
     image = out / f"map.{report.image_format}" if report.image_format else None
