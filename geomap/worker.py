@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -90,6 +91,8 @@ def _serve(
     jobs: Connection, builders: Connection, work: Callable[[Any], Any], warm: Callable[[], None]
 ) -> None:
     builders.close()  # the builder's end, copied by the fork: the pipe ends when theirs does
+    # Ctrl-C reaches the whole process group: the builder stops, then ends this worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     warm()
     while True:
         try:

@@ -57,3 +57,11 @@ def test_a_worker_that_dies_during_a_job_is_an_error_not_a_hang():
     with pytest.raises(OutputError, match="ended without a word"):
         wait()
     assert worker(where).submit(3)()[1] == 6  # and the next job gets a new one
+
+
+def test_ctrl_c_is_left_to_the_building_process():
+    kept = worker(where)
+    pid = kept.submit(1)()[0]
+    os.kill(pid, signal.SIGINT)  # as Ctrl-C in a terminal sends it to every process
+    time.sleep(0.2)
+    assert kept.fits() and kept.submit(2)()[:2] == (pid, 4)
