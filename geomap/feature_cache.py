@@ -22,8 +22,8 @@ from typing import Any
 
 import orjson
 import shapely
-from shapely.geometry import LineString, Point
 
+from geomap.boundaries import geojson_geometry
 from geomap.manifest import code_and_data
 
 CACHE_NAME = ".geomap-features"
@@ -78,11 +78,8 @@ class FeatureCache:
 
 
 def _geometry(value: Any) -> Any:
-    """A shapely geometry in a key: a point or a line as its type and coordinates (4 µs;
-    `shapely.to_wkb` takes 15 a call, a third of a rebuild's key making), others as WKB.
-    Any other type is an error."""
-    if isinstance(value, (Point, LineString)):
-        return value.geom_type, shapely.get_coordinates(value, include_z=True).tolist()
+    """A shapely geometry in a key, as the map writes it (`geojson_geometry`: a point's
+    coordinates take 1.5 µs, `shapely.to_wkb` 15 a call). Any other type is an error."""
     if isinstance(value, shapely.Geometry):
-        return shapely.to_wkb(value, hex=True)
+        return geojson_geometry(value)
     raise TypeError(f"{type(value).__name__} cannot be part of a feature cache key")
