@@ -5,9 +5,11 @@ From here on the pipeline works on GeoDataFrames in EPSG:4326.
 ``places`` frame (one row per distinct place, literal or associative):
     place_id, name, kind, country (ISO alpha-2 or None), role (literal if any mention
     is, else associative), mentions (int), geonameid (int or None), source,
-    resolution, confidence, quotes (tuple of (date, article id, sentence)),
-    articles (tuple of (article id, date, mentions in it), oldest first), first_date
-    (ISO date of the earliest dated mention, or None), geometry.
+    resolution, confidence, quotes (the newest QUOTES of its distinct sentences, as
+    (date, article id, sentence), newest first, in reading order among equal dates),
+    quoted (how many distinct sentences there are in all), articles (tuple of (article
+    id, date, mentions in it), oldest first), first_date (ISO date of the earliest dated
+    mention, or None), geometry.
 
 ``countries`` frame (the countries the places touch, their neighbours, and the countries
 hosting troop figures):
@@ -49,6 +51,8 @@ from geomap.gazetteer import Place, cache_dir, write_cache
 from geomap.tally import PlaceCount
 
 CRS = "EPSG:4326"
+#: How many sentences naming a place the places frame keeps (its popup quotes them).
+QUOTES = 5
 PLACE_COLUMNS = [
     "place_id",
     "name",
@@ -61,6 +65,7 @@ PLACE_COLUMNS = [
     "resolution",
     "confidence",
     "quotes",
+    "quoted",
     "articles",
     "first_date",
 ]
@@ -170,7 +175,7 @@ class _PlaceTally:
     def __init__(self, first: PlaceCount) -> None:
         self.best = first  # the most confident count, the first among equals
         self.literal = False
-        self.quotes: dict[tuple[str, str, str], None] = {}  # (ISO date, article, sentence)
+        self.said: list[tuple[str, str, tuple[str, ...]]] = []  # (ISO date, article, sentences)
         self.per_article: Counter[tuple[str, str]] = Counter()  # (ISO date, article)
 
     def add(self, count: PlaceCount, day: str) -> None:
@@ -178,14 +183,14 @@ class _PlaceTally:
         if count.confidence > self.best.confidence:
             self.best = count
         self.literal = self.literal or count.literal
-        article = count.article_id
-        self.quotes.update(((day, article, sentence), None) for sentence in count.quotes)
-        self.per_article[day, article] += count.mentions
+        self.said.append((day, count.article_id, count.quotes))
+        self.per_article[day, count.article_id] += count.mentions
 
     def row(self) -> dict:
         place = self.best.place
         ordered = sorted(self.per_article.items())
         articles = tuple((article, day, n) for (day, article), n in ordered)
+        quotes, quoted = self._newest_quotes()
         return {
             "place_id": place.id,
             "name": place.name,
@@ -197,10 +202,28 @@ class _PlaceTally:
             "source": place.source,
             "resolution": self.best.resolution,
             "confidence": self.best.confidence,
-            "quotes": tuple(self.quotes),
+            "quotes": quotes,
+            "quoted": quoted,
             "articles": articles,
             "first_date": next((day for _, day, _ in articles if day), None),
         }
+
+    def _newest_quotes(self) -> tuple[tuple[tuple[str, str, str], ...], int]:
+        """The newest QUOTES distinct sentences, and how many there are.
+
+        Only these reach the popup, so only these are made into tuples: a corpus of a
+        thousand articles has tens of thousands of sentences naming places.
+        """
+        newest: dict[tuple[str, str, str], None] = {}
+        for day, article, sentences in sorted(self.said, key=lambda said: said[0], reverse=True):
+            newest.update(((day, article, sentence), None) for sentence in sentences)
+            if len(newest) >= QUOTES:
+                break
+        if len(self.per_article) == len(self.said):  # one count per article: all distinct
+            quoted = sum(len(sentences) for _, _, sentences in self.said)
+        else:  # two articles with the same id and date
+            quoted = len({(d, a, s) for d, a, sentences in self.said for s in sentences})
+        return tuple(newest)[:QUOTES], quoted
 
 
 def _iso_date(day: dt.date | None) -> str:

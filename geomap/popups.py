@@ -17,8 +17,6 @@ from typing import Any
 
 from geomap.boundaries import date_key
 
-#: How many sentences a place's popup quotes.
-MAX_QUOTES = 5
 #: Article titles longer than this are shortened in popups.
 TITLE_CHARS = 80
 #: How a label and a circle mark a figure that is not simply "present".
@@ -106,14 +104,13 @@ def place_popup(
         f" · {_plural(count, 'mention')}</li>"
         for article, date, count in reversed(row.articles)
     )
-    newest = sorted(row.quotes, key=lambda quote: quote[0], reverse=True)
     quotes = "".join(
         f"<li><b>{escape_text(date or 'undated')}</b> · {article_names[article]}: "
         f"“{escape_text(sentence)}”</li>"
-        for date, article, sentence in newest[:MAX_QUOTES]
+        for date, article, sentence in row.quotes
     )
-    if len(newest) > MAX_QUOTES:
-        quotes += f"<li>and {len(newest) - MAX_QUOTES} more</li>"
+    if row.quoted > len(row.quotes):
+        quotes += f"<li>and {row.quoted - len(row.quotes)} more</li>"
     counts = f"{_plural(row.mentions, 'mention')} in {_plural(len(row.articles), 'article')}"
     return (
         f'<div class="geomap-popup"><h4>{escape_text(row.name)}</h4>'

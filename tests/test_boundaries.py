@@ -69,6 +69,28 @@ def test_places_frame_groups_mentions_and_roles():
     )
 
 
+def test_places_keep_the_newest_quotes_newest_first_and_count_the_rest():
+    day = dt.date(2023, 9, 1)
+    said = [  # (article, days after `day`, sentences), in reading order
+        ("a", 0, ["A1.", "A2."]),
+        ("b", 5, ["B1."]),
+        ("c", 2, ["C1.", "C2."]),
+        ("d", 5, ["D1.", "D2."]),
+        ("e", None, ["E1."]),
+    ]
+    mentions = [
+        mention(NIAMEY, sentence=s, article=a, date=None if d is None else day + dt.timedelta(d))
+        for a, d, sentences in said
+        for s in sentences
+    ]
+    row = places_frame(count_places(mentions)).iloc[0]
+    assert [sentence for _, _, sentence in row.quotes] == ["B1.", "D1.", "D2.", "C1.", "C2."]
+    assert row.quotes[0] == ("2023-09-06", "b", "B1.") and row.quoted == 8
+    # Two files with the same article id and date: their same sentence is quoted once.
+    twice = count_places(mentions[:2]) + count_places(mentions[:1])
+    assert places_frame(twice).iloc[0].quoted == 2
+
+
 def test_places_are_counted_per_article_then_folded_across_articles():
     def said(article, confidence, how, sentence):
         return Mention(article, None, 0, 1, "Niamey", NIAMEY, "literal", sentence, confidence, how)

@@ -359,6 +359,20 @@ def test_place_named_by_two_articles_appears_once_with_both_and_their_counts(cor
     assert "3 mentions in 2 articles" in niamey["popup"]
 
 
+def test_place_popup_quotes_the_newest_sentences_and_counts_the_others():
+    mentions = [
+        named(f"a{day}", dt.date(2023, 5, day), AGADEZ, sentence=f"Day {day}, line {line}.")
+        for day in (3, 9, 1, 7)
+        for line in (1, 2)
+    ]
+    (agadez,) = props(troop_map([], (), mentions), "Places (sized by mentions)")
+    quotes = re.search(r"<h5>Quotes</h5><ul>(.*?)</ul>", agadez["popup"]).group(1)
+    assert re.findall(r"“(.*?)”", quotes) == [
+        "Day 9, line 1.", "Day 9, line 2.", "Day 7, line 1.", "Day 7, line 2.", "Day 3, line 1.",
+    ]  # fmt: skip
+    assert quotes.endswith("<li>and 3 more</li>")
+
+
 def test_country_popup_lists_an_actors_figures_newest_first(corpus_html):
     popup = one(corpus_html, "Countries (shaded by mentions)", iso_a2="NE")["popup"]
     france = re.search(r"<h5>France</h5>(.*?)</ul>", popup).group(1)
