@@ -234,13 +234,20 @@ def _iso_date(day: dt.date | None) -> str:
 def join_countries(places: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Fill each place's ``country`` from the polygon it lies in when the gazetteer had none.
 
-    Regions keep None: their point is only a label position, not a location.
+    Regions keep None: their point is only a label position, not a location. A point in
+    two polygons takes the first in ``countries``' order, as `geopandas.sjoin` would; the
+    countries' spatial index is built once per process (`load_countries` is kept), where
+    `sjoin` indexed the places anew each build.
     """
-    joined = gpd.sjoin(places, countries[["iso_a2", "geometry"]], how="left", predicate="within")
-    joined = joined[~joined.index.duplicated(keep="first")]
-    fill = places["country"].isna() & (places["kind"] != "region")
+    fill = (places["country"].isna() & (places["kind"] != "region")).to_numpy()
     out = places.copy()
-    out.loc[fill, "country"] = joined.loc[fill, "iso_a2"]
+    if fill.any():
+        points = places.geometry.to_numpy()[fill]
+        inside, polygon = countries.sindex.query(points, predicate="within")
+        first = pd.Series(polygon).groupby(inside).min()  # the first polygon of each point
+        codes = np.full(len(points), None, dtype=object)
+        codes[first.index] = countries["iso_a2"].to_numpy()[first.to_numpy()]
+        out.loc[fill, "country"] = codes
     out["country"] = out["country"].astype(object).where(out["country"].notna(), None)
     return out
 

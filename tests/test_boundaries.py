@@ -1,5 +1,7 @@
 import datetime as dt
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -247,3 +249,33 @@ def test_countries_are_cached_and_a_damaged_cache_is_read_again(tmp_path, monkey
         assert cached.read_bytes() != b"damaged"
     finally:
         load_countries.cache_clear()
+
+
+def test_join_countries_agrees_with_geopandas_sjoin_everywhere():
+    countries = load_countries()
+    lons, lats = np.meshgrid(np.arange(-180, 181, 2.5), np.arange(-85, 86, 2.5))
+    points = gpd.GeoDataFrame(
+        {"country": None, "kind": "city"},
+        geometry=gpd.points_from_xy(lons.ravel(), lats.ravel()),
+        crs=countries.crs,
+        index=range(lons.size),
+    )
+    joined = join_countries(points, countries)
+    reference = gpd.sjoin(points, countries[["iso_a2", "geometry"]], how="left", predicate="within")
+    reference = reference[~reference.index.duplicated(keep="first")]["iso_a2"]
+    expected = reference.astype(object).where(reference.notna(), None).tolist()
+    assert joined["country"].tolist() == expected
+    assert 500 < sum(code is not None for code in expected) < lons.size  # land and sea
+
+
+def test_join_countries_takes_the_first_of_overlapping_polygons_like_sjoin():
+    from shapely.geometry import box
+
+    countries = gpd.GeoDataFrame(
+        {"iso_a2": ["BB", "AA"]}, geometry=[box(0, 0, 2, 2), box(1, 1, 3, 3)], crs="EPSG:4326"
+    )
+    places = places_frame(count_places([mention(NO_COUNTRY)]))
+    places["geometry"] = [point_geometry(1.5, 1.5)]
+    assert join_countries(places, countries)["country"].tolist() == ["BB"]
+    countries = countries.iloc[::-1].reset_index(drop=True)
+    assert join_countries(places, countries)["country"].tolist() == ["AA"]
