@@ -46,7 +46,7 @@ def time_map(name: str, result: MapBuild, out: Path) -> None:
     for _ in range(RUNS):
         gc.collect()
         start = time.perf_counter()
-        figure = draw_map(result)
+        figure = draw_map(result.tables())
         middle = time.perf_counter()
         save_figure(figure, out / f"{name}.png", "png")
         draws.append(middle - start)
@@ -61,7 +61,8 @@ def time_map(name: str, result: MapBuild, out: Path) -> None:
 
 def time_rebuild_image(corpus: Path, before: MapBuild, out: Path) -> None:
     """`write_image` after adding an article, the layers cached or not."""
-    write_image(before, out / "map.png", Report())  # the layers as the full build leaves them
+    # The layers as the full build leaves them:
+    write_image(before.tables(), out / "map.png", Report())
     kept = Path(tempfile.mkdtemp())
     for layer in out.glob(".geomap-image-*"):
         shutil.copy(layer, kept)
@@ -77,7 +78,7 @@ def time_rebuild_image(corpus: Path, before: MapBuild, out: Path) -> None:
                     for layer in kept.iterdir():
                         shutil.copy(layer, out)
                 start = time.perf_counter()
-                write_image(after, out / "map.png", Report())
+                write_image(after.tables(), out / "map.png", Report())
                 times.append(time.perf_counter() - start)
             best, median = min(times), statistics.median(times)
             print(

@@ -358,14 +358,14 @@ _OUTPUT_OPTIONS = ("title", "subtitle", "source", "inline", "image_format")
 
 def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: bool) -> None:
     from geomap import manifest
-    from geomap.export import start_writer
+    from geomap.export import start_writers
     from geomap.gazetteer import default_gazetteer
     from geomap.pipeline import join_results, process, results_version
     from geomap.store import Store
 
     started = time.perf_counter()
     jobs = args.jobs or os.cpu_count() or 1
-    start_writer(jobs, image=args.image_format != "none")
+    start_writers(jobs, image=args.image_format != "none")
     gazetteer = default_gazetteer()
     version = results_version(gazetteer)
     try:

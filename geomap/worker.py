@@ -8,18 +8,21 @@ rebuild of 1,000 articles spent ~140 ms more writing its pages in such a copy an
 more drawing beside it than in one process, against ~30 ms to pickle the tables the
 pages need and read them back. A `Worker` pays the faults once, for a long-lived program
 (`geomap watch`, a notebook); a one-off command forks it early, so that its imports run
-beside the build's join. A worker is replaced when it has died, and when this process's
-working folder or environment changed since it was forked (it would write elsewhere, or
-read another cache).
+beside the build's reading and join. A build has two (`geomap.export`): one writes the
+pages, the other draws the image; `submit_all` sends both the same job, pickled once. A
+worker is replaced when it has died, and when this process's working folder or
+environment changed since it was forked (it would write elsewhere, or read another
+cache).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
@@ -38,6 +41,12 @@ def worker(work: Callable[[Any], Any], warm: Callable[[], None] = lambda: None) 
             kept.stop()
         kept = _workers[work] = Worker(work, warm)
     return kept
+
+
+def submit_all(workers: Sequence[Worker], job: Any) -> list[Callable[[], Any]]:
+    """`Worker.submit` of one ``job`` to each of ``workers``, pickled once."""
+    data = ForkingPickler.dumps(job)
+    return [each.send(data) for each in workers]
 
 
 class Worker:
@@ -59,26 +68,33 @@ class Worker:
 
     def submit(self, job: Any) -> Callable[[], Any]:
         """Send ``job``; return what waits for ``work(job)`` and returns it, or raises
-        `OutputError` with the worker's error.
+        `OutputError` with the worker's error."""
+        return self.send(ForkingPickler.dumps(job))
 
-        Pickled here, then sent from a thread: a pipe takes 64 kB, and a new worker reads
-        only once warm. (Pickled in the thread, it took the lock from this one's drawing.)
+    def send(self, data: bytes) -> Callable[[], Any]:
+        """`submit` of a job pickled already (`ForkingPickler`).
+
+        Sent from a thread: a pipe takes 64 kB, and a new worker reads only once warm.
+        (Pickled in the thread, a job took the lock from this process's other work.)
         """
-        data = ForkingPickler.dumps(job)
-        sending = threading.Thread(target=self._jobs.send_bytes, args=(data,), daemon=True)
+        sending = threading.Thread(target=self._send, args=(data,), daemon=True)
         sending.start()
 
         def wait() -> Any:
             sending.join()
             try:
                 done, error = self._jobs.recv()
-            except EOFError:
+            except (EOFError, ConnectionResetError):  # reset: it died with the job unread
                 done, error = None, "the writing process ended without a word"
             if error is not None:
                 raise OutputError(f"could not write the map: {error}")
             return done
 
         return wait
+
+    def _send(self, data: bytes) -> None:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # dead: `wait` says so
+            self._jobs.send_bytes(data)
 
     def stop(self) -> None:
         """End the worker (it is idle between builds) and close its pipe."""

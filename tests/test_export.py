@@ -132,7 +132,7 @@ def test_files_written_in_a_second_process_are_the_same_and_errors_reach_the_cal
     for a, b in zip(serial, beside, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
     (tmp_path / "three" / "map.png").mkdir(parents=True)  # where the image cannot be written
-    with pytest.raises(OutputError, match="could not write into .*map.png"):
+    with pytest.raises(OutputError, match="could not write the map: IsADirectoryError.*map.png"):
         write_outputs(seed_result, tmp_path / "three", jobs=2)
     assert (tmp_path / "three" / "map.html").exists()  # the other process finished
     (tmp_path / "four" / "map.html").mkdir(parents=True)  # where the map cannot be written
@@ -141,6 +141,10 @@ def test_files_written_in_a_second_process_are_the_same_and_errors_reach_the_cal
     assert (tmp_path / "four" / "map.png").exists() and (tmp_path / "four" / "figures.csv").exists()
     with pytest.raises(OutputError, match="could not write into .*map.html"):
         write_outputs(seed_result, tmp_path / "four", jobs=1)  # and without a second process
+    # Both processes answered each build, failed or not: the next one waits for its own.
+    again = write_outputs(seed_result, tmp_path / "five", jobs=2)
+    for a, b in zip(serial, again, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
 
 
 def test_heading_subtitle_and_credit_line_are_on_the_map(seed_result, tmp_path):

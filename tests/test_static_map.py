@@ -27,7 +27,7 @@ def seed():
 def saved(seed, tmp_path_factory):
     """The seed map saved once as PNG and SVG: {format: path}."""
     folder = tmp_path_factory.mktemp("static")
-    figure = draw_map(seed, title=TITLE, subtitle=SUBTITLE, source=SOURCE)
+    figure = draw_map(seed.tables(), title=TITLE, subtitle=SUBTITLE, source=SOURCE)
     return {fmt: save_figure(figure, folder / f"map.{fmt}", fmt) for fmt in ("png", "svg")}
 
 
@@ -61,7 +61,7 @@ def test_png_shows_niger_shaded_by_mentions_and_hatched_by_presence(seed, pixels
 
 
 def test_same_build_gives_the_same_bytes(seed, saved, tmp_path):
-    figure = draw_map(seed, title=TITLE, subtitle=SUBTITLE, source=SOURCE)
+    figure = draw_map(seed.tables(), title=TITLE, subtitle=SUBTITLE, source=SOURCE)
     for fmt, first in saved.items():
         again = save_figure(figure, tmp_path / f"again.{fmt}", fmt)
         assert again.read_bytes() == first.read_bytes(), fmt
@@ -74,7 +74,7 @@ def test_layers_cache_gives_the_same_bytes_whatever_it_holds(seed, saved, tmp_pa
     first = saved["png"].read_bytes()
 
     def png(name, subtitle=SUBTITLE):
-        figure = draw_map(seed, title=TITLE, subtitle=subtitle, source=SOURCE)
+        figure = draw_map(seed.tables(), title=TITLE, subtitle=subtitle, source=SOURCE)
         return save_figure(figure, tmp_path / name, "png", cache=cache).read_bytes()
 
     def kept():
@@ -103,14 +103,14 @@ def test_svg_keeps_the_headings_and_labels_as_text(saved):
 
 
 def test_custom_size_is_exact(seed, tmp_path):
-    path = save_figure(draw_map(seed, size=(1234, 777)), tmp_path / "small.png", "png")
+    path = save_figure(draw_map(seed.tables(), size=(1234, 777)), tmp_path / "small.png", "png")
     assert image.imread(path).shape[:2] == (777, 1234)
 
 
 def test_figures_without_a_number_get_the_white_marker(seed, tmp_path):
     frame = seed.figures_frame
     countless = dataclasses.replace(seed, figures_frame=frame[frame["count"].isna()])
-    svg = save_figure(draw_map(countless), tmp_path / "countless.svg", "svg").read_text()
+    svg = save_figure(draw_map(countless.tables()), tmp_path / "countless.svg", "svg").read_text()
     assert "troops, number not given" in svg
     assert "US 1,100" not in svg
 
@@ -118,7 +118,7 @@ def test_figures_without_a_number_get_the_white_marker(seed, tmp_path):
 def test_a_build_without_places_still_draws(write, gazetteer, tmp_path):
     article = write("empty.txt", " date 2023-09-08 Nothing was said about anywhere.")
     result = build([article], gazetteer=gazetteer)
-    svg = save_figure(draw_map(result, title="Nothing"), tmp_path / "none.svg", "svg")
+    svg = save_figure(draw_map(result.tables(), title="Nothing"), tmp_path / "none.svg", "svg")
     assert ">Nothing<" in svg.read_text()
 
 
@@ -126,11 +126,11 @@ def test_drawing_leaves_pyplot_and_rc_params_alone(seed):
     import matplotlib.pyplot as plt
 
     before, figures = dict(mpl.rcParams), plt.get_fignums()
-    draw_map(seed)
+    draw_map(seed.tables())
     assert dict(mpl.rcParams) == before
     assert plt.get_fignums() == figures
 
 
 def test_unknown_image_format_is_refused(seed, tmp_path):
     with pytest.raises(OutputError, match="'jpeg'.*png, svg"):
-        save_figure(draw_map(seed), tmp_path / "map.jpeg", "jpeg")
+        save_figure(draw_map(seed.tables()), tmp_path / "map.jpeg", "jpeg")

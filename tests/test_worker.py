@@ -6,7 +6,7 @@ import time
 import pytest
 
 from geomap.exceptions import OutputError
-from geomap.worker import worker
+from geomap.worker import submit_all, worker
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked")
 
@@ -59,9 +59,35 @@ def test_a_worker_that_dies_during_a_job_is_an_error_not_a_hang():
     assert worker(where).submit(3)()[1] == 6  # and the next job gets a new one
 
 
+def test_a_worker_that_dies_before_reading_its_job_is_an_error_too(tmp_path):
+    def slow_start():
+        (tmp_path / "pid").write_text(str(os.getpid()))
+        time.sleep(60)  # as an import that never ends
+
+    kept = worker(twice, slow_start)
+    wait = kept.submit([1])
+    while not (tmp_path / "pid").exists():
+        time.sleep(0.01)
+    kill(kept, int((tmp_path / "pid").read_text()))  # the job unread: the pipe is reset
+    with pytest.raises(OutputError, match="ended without a word"):
+        wait()
+
+
 def test_ctrl_c_is_left_to_the_building_process():
     kept = worker(where)
     pid = kept.submit(1)()[0]
     os.kill(pid, signal.SIGINT)  # as Ctrl-C in a terminal sends it to every process
     time.sleep(0.2)
     assert kept.fits() and kept.submit(2)()[:2] == (pid, 4)
+
+
+def twice(job):
+    return os.getpid(), [part * 2 for part in job]
+
+
+def test_one_job_goes_to_several_workers_each_answering_it():
+    first, second = worker(where), worker(twice)
+    waits = submit_all([first, second], (1, "a"))
+    (pid_a, done_a, _), (pid_b, done_b) = (wait() for wait in waits)
+    assert done_a == (1, "a", 1, "a") and done_b == [2, "aa"]
+    assert len({pid_a, pid_b, os.getpid()}) == 3
