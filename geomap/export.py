@@ -20,6 +20,7 @@ import pandas as pd
 from geomap.boundaries import FIGURE_COLUMNS, geojson_geometry
 from geomap.exceptions import OutputError
 from geomap.feature_cache import CACHE_NAME, FeatureCache
+from geomap.files import write_whole
 from geomap.geoparse import Mention
 from geomap.pipeline import MapBuild, Tables
 from geomap.styles import DEFAULT_SOURCE, records
@@ -198,22 +199,18 @@ def write_map(fmap: folium.Map, path: Path, *, inline: bool = False) -> Path:
     """Save the map; ``inline`` swaps its CDN scripts and stylesheets for their content."""
     from geomap.timeline import verbatim_macros
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     with verbatim_macros():
         html = fmap.get_root().render()
     if inline:
         from geomap.assets import inline_assets
 
         html = inline_assets(html)
-    path.write_text(html, encoding="utf-8")
-    return path
+    return write_whole(path, html)
 
 
 def write_embed(path: Path, title: str) -> Path:
     """A responsive iframe of map.html (16:10) to paste into a report or a CMS."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(EMBED.format(title=html.escape(title, quote=True)), encoding="utf-8")
-    return path
+    return write_whole(path, EMBED.format(title=html.escape(title, quote=True)))
 
 
 def write_image(tables: Tables, path: Path, report: Report) -> Path:
@@ -267,18 +264,13 @@ def write_movements(movements: gpd.GeoDataFrame, path: Path) -> Path:
 def _write_geojson(collection: dict, path: Path) -> Path:
     """One feature per line: diffs show the places that changed, and json's C encoder
     (which ``indent`` would turn off) writes a large corpus in a blink."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     features = ",\n".join(json.dumps(f, ensure_ascii=False) for f in collection["features"])
-    text = f'{{"type": "FeatureCollection", "features": [\n{features}\n]}}\n'
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_whole(path, f'{{"type": "FeatureCollection", "features": [\n{features}\n]}}\n')
 
 
 def write_figures(figures: gpd.GeoDataFrame, path: Path) -> Path:
     """figures.csv: the documented columns, in the frame's order (date, article, sentence)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figures[FIGURE_COLUMNS].to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-    return path
+    return write_whole(path, figures[FIGURE_COLUMNS].to_csv(index=False, lineterminator="\n"))
 
 
 def toponym_record(mention: Mention) -> dict:

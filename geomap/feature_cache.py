@@ -24,6 +24,7 @@ import orjson
 import shapely
 
 from geomap.boundaries import geojson_geometry
+from geomap.files import write_whole
 from geomap.manifest import code_and_data
 
 CACHE_NAME = ".geomap-features"
@@ -61,10 +62,8 @@ class FeatureCache:
         """Keep the groups this build used, replacing the file whole."""
         if self.path is None:
             return
-        partial = self.path.with_name(self.path.name + ".partial")
         with contextlib.suppress(OSError):  # the map is right without its cache
-            partial.write_bytes(marshal.dumps((FORMAT, self._made_by, self._used)))
-            partial.replace(self.path)
+            write_whole(self.path, marshal.dumps((FORMAT, self._made_by, self._used)))
 
     def _load(self) -> dict[bytes, tuple[bytes, ...]]:
         assert self.path is not None

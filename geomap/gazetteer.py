@@ -30,6 +30,7 @@ import platformdirs
 
 from geomap.datafiles import data_file, read_csv
 from geomap.exceptions import DataError, GeomapWarning
+from geomap.files import write_whole
 
 log = logging.getLogger(__name__)
 
@@ -353,10 +354,7 @@ def _forget_stale(path: Path) -> None:
 def write_cache(path: Path, value: object, what: str) -> None:
     """Marshal ``value`` to ``path`` atomically; a warning, not an error, when it cannot."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(marshal.dumps(value))
-        tmp.replace(path)
+        write_whole(path, marshal.dumps(value))
     except OSError as err:
         warnings.warn(
             f"cannot write the {what} cache to {path} ({err}); set GEOMAP_CACHE_DIR to a "

@@ -21,6 +21,7 @@ from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
 from geomap.exceptions import GeocoderServiceError
+from geomap.files import write_whole
 from geomap.gazetteer import Gazetteer, Place, cache_dir, default_gazetteer
 
 log = logging.getLogger(__name__)
@@ -152,9 +153,6 @@ def _read_cache(path: Path) -> dict[str, list | None]:
 
 def _write_cache(path: Path, cache: dict) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(cache, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-        tmp.replace(path)
+        write_whole(path, json.dumps(cache, ensure_ascii=False, sort_keys=True))
     except OSError as err:
         log.warning("cannot write geocoder cache %s (%s)", path, err)

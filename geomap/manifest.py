@@ -21,6 +21,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from geomap.articles import Article
+from geomap.files import write_whole
 
 MANIFEST_NAME = ".geomap-outputs.json"
 #: Libraries whose versions can change the outputs' bytes.
@@ -74,7 +75,7 @@ def record(out: Path, made_from: str, written: Iterable[Path]) -> None:
     """Write the manifest of the files just ``written`` into ``out``."""
     files = {path.name: list(_stamp(path)) for path in written}
     text = json.dumps({"fingerprint": made_from, "files": files}, indent=1, sort_keys=True)
-    (out / MANIFEST_NAME).write_text(text + "\n", encoding="utf-8")
+    write_whole(out / MANIFEST_NAME, text + "\n")
 
 
 def _stamp(path: Path) -> tuple[int, int]:

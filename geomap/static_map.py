@@ -53,6 +53,7 @@ from shapely.geometry import Point, box
 
 from geomap.boundaries import latest_figures, load_countries
 from geomap.exceptions import OutputError
+from geomap.files import write_whole
 from geomap.manifest import code_and_data
 from geomap.pipeline import Tables
 from geomap.popups import figure_label
@@ -212,15 +213,14 @@ def save_figure(
         raise OutputError(
             f"image format {image_format!r} is not supported; use one of {', '.join(IMAGE_FORMATS)}"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
     with mpl.rc_context(SAVE_STYLE):
         if image_format == "png":
-            path.write_bytes(_png(_rgba(figure, cache), figure.dpi))
-        else:
-            for layer in figure.layers if isinstance(figure, _MapFigure) else []:
-                layer.made()
-            figure.savefig(path, format="svg", dpi=figure.dpi, metadata=SVG_METADATA)
-    return path
+            return write_whole(path, _png(_rgba(figure, cache), figure.dpi))
+        for layer in figure.layers if isinstance(figure, _MapFigure) else []:
+            layer.made()
+        svg = io.BytesIO()
+        figure.savefig(svg, format="svg", dpi=figure.dpi, metadata=SVG_METADATA)
+    return write_whole(path, svg.getvalue())
 
 
 def _rgba(figure: Figure, cache: Path | None = None) -> np.ndarray:
@@ -348,10 +348,8 @@ def _read_layer(file: Path, key: str, shape: tuple[int, ...]) -> np.ndarray | No
 
 def _write_layer(file: Path, key: str, pixels: np.ndarray) -> None:
     """Keep ``pixels`` in ``file`` under ``key``, replacing the file whole."""
-    partial = file.with_name(file.name + ".partial")
     with contextlib.suppress(OSError):  # the map is right without its cache
-        partial.write_bytes(key.encode() + b"\n" + zlib.compress(pixels, PNG_LEVEL))
-        partial.replace(file)
+        write_whole(file, key.encode() + b"\n" + zlib.compress(pixels, PNG_LEVEL))
 
 
 def _png(rgba: np.ndarray, dpi: float) -> bytes:

@@ -1,0 +1,24 @@
+import pytest
+
+from geomap.files import write_whole
+
+
+def test_a_file_is_replaced_whole_and_a_reader_keeps_the_old_one(tmp_path):
+    path = tmp_path / "out" / "map.html"
+    write_whole(path, "old map")
+    with path.open(encoding="utf-8") as reader:  # a browser reading while a rebuild writes
+        write_whole(path, "new map, longer than the old")
+        assert reader.read() == "old map"
+    assert path.read_text(encoding="utf-8") == "new map, longer than the old"
+    write_whole(path, b"\x89PNG")
+    assert path.read_bytes() == b"\x89PNG"
+    assert [p.name for p in path.parent.iterdir()] == ["map.html"]  # nothing left beside it
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_scrap(tmp_path):
+    path = tmp_path / "figures.csv"
+    write_whole(path, "article,count\na,1\n")
+    with pytest.raises(UnicodeEncodeError):
+        write_whole(path, "article,count\n\udc80")  # fails halfway through writing
+    assert path.read_text(encoding="utf-8") == "article,count\na,1\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["figures.csv"]
