@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from geomap import articles, pipeline
+from geomap import articles, pipeline, recognise
 from geomap.cli import main
+from geomap.gazetteer import default_gazetteer
 from geomap.store import STORE_NAME
 from geomap.watch import Debouncer, watch
 
@@ -207,6 +208,17 @@ def test_a_pool_of_processes_gives_the_same_results(tmp_path):
     build(folder, tmp_path / "two", "--jobs", "2")
     assert places(tmp_path / "one") == places(tmp_path / "two") == {"Niamey": 12, "Kidal": 12}
     assert figures(tmp_path / "one") == figures(tmp_path / "two")
+
+
+def test_a_pool_starts_with_the_geoparsing_tables_loaded_here(tmp_path):
+    recognise._person_names.cache_clear()  # as in a process that has geoparsed nothing
+    articles_ = [
+        articles.Article(f"n{i}", None, "", A1, "", tmp_path / f"n{i}.txt") for i in range(16)
+    ]
+    results = pipeline.process_articles(articles_, default_gazetteer(), jobs=2)
+    assert [r.article.id for r in results] == [a.id for a in articles_]
+    # Loaded before the workers were forked: shared with them, and here for the next rebuild.
+    assert recognise._person_names.cache_info().currsize == 1
 
 
 def test_add_copies_new_files_and_refuses_duplicates(corpus, tmp_path, caplog):
