@@ -12,6 +12,7 @@ import pytest
 from geomap import articles, pipeline, recognise
 from geomap.cli import main
 from geomap.gazetteer import default_gazetteer
+from geomap.geoparse import _name_facts
 from geomap.store import STORE_NAME
 from geomap.watch import Debouncer, watch
 
@@ -211,7 +212,8 @@ def test_a_pool_of_processes_gives_the_same_results(tmp_path):
 
 
 def test_a_pool_starts_with_the_geoparsing_tables_loaded_here(tmp_path):
-    recognise._person_names.cache_clear()  # as in a process that has geoparsed nothing
+    for cached in (recognise._person_names, recognise.person_name, _name_facts):
+        cached.cache_clear()  # as in a process that has geoparsed nothing
     articles_ = [
         articles.Article(f"n{i}", None, "", A1, "", tmp_path / f"n{i}.txt") for i in range(16)
     ]
