@@ -1,6 +1,8 @@
-"""Writing a build's outputs: map.html, places.geojson, figures.csv and movements.geojson.
+"""Writing a build's outputs: map.html, embed.html, places.geojson, figures.csv,
+movements.geojson and the static image, each file whole (`geomap.files`), in the
+processes `geomap.worker` keeps when there are cores to spare.
 
-Also the tables the CLI prints. The only module besides the CLI that writes files.
+Also the tables the CLI prints.
 """
 
 from __future__ import annotations

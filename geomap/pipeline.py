@@ -74,6 +74,7 @@ class MapBuild:
     warnings: list[str] = field(default_factory=list)
 
     def tables(self) -> Tables:
+        """What the outputs are made from: the frames, not the articles' texts and objects."""
         return Tables(
             self.places,
             self.countries,
