@@ -249,8 +249,9 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
         type=_jobs,
         default=0,
         metavar="N",
-        help="processes for new articles, and for writing the HTML map and data files while "
-        "the static image is drawn (default: one per core)",
+        help="processes for new articles (default: one per core); with more than one, the "
+        "HTML map and data files and the static image are written by two processes side "
+        "by side",
     )
     parser.add_argument(
         "--fresh",

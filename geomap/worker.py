@@ -119,3 +119,4 @@ def _serve(
             jobs.send((work(job), None))
         except BaseException as err:  # noqa: BLE001 - everything goes back to the builder
             jobs.send((None, f"{type(err).__name__}: {err}"))
+        del job  # a build's tables are not kept while waiting for the next
