@@ -5,7 +5,8 @@ the version of geomap and gazetteer that processed it, the file's stamp (size, i
 times: `geomap.articles.file_stamp`) and two pickles: its mentions, and its summary
 (the article, its places counted, troop figures, movements: what the join needs). A
 rebuild does not read again a file whose stamp is unchanged, and loads only the
-summaries: a thousand articles' mentions took five times as long to unpickle.
+summaries: a thousand articles' mentions took five times as long to unpickle. A
+long-lived process keeps the summaries it loaded for its next rebuild (`_kept`).
 Processing an article is a pure function of (article, gazetteer), so a stored result
 stays right until the file, geomap's code or the gazetteer changes.
 """
@@ -44,6 +45,13 @@ CREATE TABLE IF NOT EXISTS results (
     mentions BLOB NOT NULL
 )
 """
+
+
+#: The summaries this process read back, by store, article path and row (sha256, version,
+#: stamp): a long-lived process (`geomap watch`, a notebook) does not unpickle a thousand
+#: again for each rebuild (~40 ms). A row rewritten by any process has another key; the
+#: summaries of one store are those its last `Store.compare` used, no more.
+_kept: dict[tuple[str, ...], ArticleSummary] = {}
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,7 @@ class Store:
         self._blobs: dict[str, bytes] | None = None  # the summaries, likewise
         self._loaded: dict[str, ArticleSummary | None] = {}  # the summaries, once unpickled
         self._restamp: list[tuple[str, str]] = []  # (stamp, path) of files read but unchanged
+        self._kept: dict[tuple[str, ...], ArticleSummary] = {}  # what goes into `_kept`
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -183,6 +192,10 @@ class Store:
                 if article.stamp is not None:
                     self._restamp.append((article.stamp, key))
         changes.removed.extend(sorted(stored))
+        # What this build read back is all that is kept of this store for the next one.
+        for kept_as in [k for k in _kept if k[0] == str(self.path) and k not in self._kept]:
+            del _kept[kept_as]
+        _kept.update(self._kept)
         return changes
 
     def _index(self) -> dict[str, _Row]:
@@ -196,25 +209,34 @@ class Store:
         the row cannot be read back."""
         if key in self._loaded:
             return self._loaded[key]
+        row = self._index()[key]
+        kept_as = (str(self.path), str(path), row.sha256, row.version, row.stamp)
+        summary = _kept.get(kept_as)
+        if summary is None:
+            summary = self._unpickled(key, path)
+        if summary is not None:
+            self._kept[kept_as] = summary
+        self._loaded[key] = summary
+        return summary
+
+    def _unpickled(self, key: str, path: Path) -> ArticleSummary | None:
         if self._blobs is None:
             self._blobs = dict(self._db.execute("SELECT path, summary FROM results"))
         try:
             (id_, date, title, text, sha256, stamp), *rest = pickle.loads(self._blobs[key])
-            article = Article(id_, date, title, text, sha256, path, stamp)
-            summary: ArticleSummary | None = ArticleSummary(article, *rest)
+            return ArticleSummary(Article(id_, date, title, text, sha256, path, stamp), *rest)
         except Exception as err:  # a damaged row: redo that article only
             warnings.warn(
                 f"stored result of {path} unreadable ({err}); processing it again",
                 GeomapWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
-            summary = None
-        self._loaded[key] = summary
-        return summary
+            return None
 
     def update(self, results: Iterable[ArticleResult], removed: Iterable[str]) -> None:
         """Save new results and forget removed articles, in one transaction; keep the new
         stamps of files `compare` found unchanged."""
+        results = list(results)
         self._rows = self._blobs = None
         self._loaded.clear()
         with self._db:
@@ -228,6 +250,10 @@ class Store:
                 ],
             )
             self._db.executemany("DELETE FROM results WHERE path = ?", [(p,) for p in removed])
+        for r in results:  # kept as `_stored` would read them back at the next rebuild
+            article = r.article
+            kept_as = (str(self.path), str(article.path), article.sha256, self.version)
+            _kept[(*kept_as, article.stamp)] = r.summary
 
 
 class _Row(NamedTuple):

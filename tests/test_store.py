@@ -1,7 +1,9 @@
+import pickle
 import sqlite3
 
 import pytest
 
+from geomap import store as store_module
 from geomap.articles import read_article
 from geomap.exceptions import GeomapWarning
 from geomap.store import STORE_NAME, ArticleResult, Store
@@ -69,9 +71,10 @@ def test_deleted_store_next_to_outputs_warns(tmp_path, corpus):
         assert len(store.compare([read_article(p) for p in corpus]).new) == 3
 
 
-def test_damaged_row_redoes_that_article_only(tmp_path, corpus):
+def test_damaged_row_redoes_that_article_only(tmp_path, corpus, monkeypatch):
     with Store(tmp_path / "out", "v1") as store:
         store.update([result(p) for p in corpus], [])
+    monkeypatch.setattr(store_module, "_kept", {})  # found by the next process to open it
     db = sqlite3.connect(tmp_path / "out" / STORE_NAME)
     with db:
         db.execute("UPDATE results SET summary = ? WHERE path LIKE '%b.txt'", (b"garbage",))
@@ -100,3 +103,33 @@ def test_store_of_an_older_layout_is_emptied_quietly(tmp_path, corpus, recwarn):
         changes = store.compare([read_article(p) for p in corpus])
     assert len(changes.new) == 3 and not changes.removed  # the old row is gone, not "removed"
     assert not [w for w in recwarn if issubclass(w.category, GeomapWarning)]
+
+
+def test_a_long_lived_process_unpickles_a_stored_summary_once(tmp_path, corpus, monkeypatch):
+    out = tmp_path / "out"
+    with Store(out, "v1") as store:
+        store.update([result(p) for p in corpus], [])
+    unpickled = []
+    loads = pickle.loads
+    monkeypatch.setattr(pickle, "loads", lambda blob: unpickled.append(blob) or loads(blob))
+
+    def compare(paths):
+        unpickled.clear()
+        with Store(out, "v1") as store:
+            return store.compare([read_article(p) for p in paths])
+
+    assert compare(corpus).summary().endswith("3 unchanged, 0 removed)") and unpickled == []
+    monkeypatch.setattr(store_module, "_kept", {})  # a new process
+    compare(corpus)
+    assert len(unpickled) == 3
+    second = compare(corpus)  # its next rebuild
+    assert unpickled == [] and [r.article.id for r in second.unchanged] == ["a", "b", "c"]
+    corpus[1].write_text("date 2024-01-02 Edited elsewhere.")
+    with monkeypatch.context() as elsewhere, Store(out, "v1") as other:
+        elsewhere.setattr(store_module, "_kept", {})  # another process rewrites b's row
+        other.update([result(corpus[1])], [])
+    third = compare(corpus)
+    assert len(unpickled) == 1 and third.unchanged[1].article.text.endswith("elsewhere.")
+    compare(corpus[:2])  # c deleted: nothing of it is kept
+    kept = [k for k in store_module._kept if k[0] == str(out / STORE_NAME)]
+    assert sorted(k[1] for k in kept) == [str(p) for p in corpus[:2]]
