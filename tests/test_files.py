@@ -22,3 +22,13 @@ def test_a_failed_write_leaves_the_old_file_and_no_scrap(tmp_path):
         write_whole(path, "article,count\n\udc80")  # fails halfway through writing
     assert path.read_text(encoding="utf-8") == "article,count\na,1\n"
     assert [p.name for p in tmp_path.iterdir()] == ["figures.csv"]
+
+
+def test_a_linked_file_stays_linked_and_its_target_is_replaced(tmp_path):
+    target = tmp_path / "www" / "map.html"
+    write_whole(target, "old map")
+    link = tmp_path / "out" / "map.html"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    assert write_whole(link, "new map") == link
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "new map"
