@@ -54,9 +54,13 @@ class Article:
 
 
 def read_articles(
-    paths: Iterable[str | Path], known: Callable[[Path], Article | None] | None = None
+    paths: Iterable[str | Path],
+    known: Callable[[Path], Article | None] | None = None,
+    *,
+    outputs: Path | None = None,
 ) -> list[Article]:
-    """Read every article in ``paths`` (files or folders, folders recursively, sorted).
+    """Read every article in ``paths`` (files or folders, folders recursively, sorted),
+    but those in the folder ``outputs`` (a build's map.html is no article of the next).
 
     ``known`` gives the article of a file without reading it, or None to read it (a
     store's articles whose file still has the stamp it had). Unreadable or empty files
@@ -64,7 +68,7 @@ def read_articles(
     is left.
     """
     known = known or (lambda path: None)
-    files = find_article_files(paths)
+    files = find_article_files(paths, outputs=outputs)
     articles = [a for a in (known(f) or read_article(f) for f in files) if a is not None]
     if not articles:
         shown = ", ".join(str(p) for p in paths)
@@ -74,8 +78,9 @@ def read_articles(
     return articles
 
 
-def find_article_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand ``paths`` to article files; raise `InputNotFoundError` for a missing path."""
+def find_article_files(paths: Iterable[str | Path], *, outputs: Path | None = None) -> list[Path]:
+    """Expand ``paths`` to article files, leaving out the folder ``outputs`` inside a folder
+    of ``paths``; raise `InputNotFoundError` for a missing path."""
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -83,6 +88,9 @@ def find_article_files(paths: Iterable[str | Path]) -> list[Path]:
             raise InputNotFoundError(f"input path {str(path)!r} does not exist")
         if path.is_dir():
             found = (p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            if outputs is not None and outputs.resolve().is_relative_to(path.resolve()):
+                inside = (path / outputs.resolve().relative_to(path.resolve())).parts
+                found = (p for p in found if p.parts[: len(inside)] != inside)
             files.extend(sorted(found, key=lambda p: p.parts))  # as Paths sort, but faster
         else:
             files.append(path)

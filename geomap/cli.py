@@ -325,7 +325,12 @@ def _watch(args: argparse.Namespace) -> int:
 
     _rebuild([args.folder], args)
     log.info("watching %s; Ctrl-C stops", args.folder)
-    watch(args.folder, lambda: _rebuild([args.folder], args, errors_only=True), delay=args.delay)
+    watch(
+        args.folder,
+        lambda: _rebuild([args.folder], args, errors_only=True),
+        outputs=args.out,
+        delay=args.delay,
+    )
     return 0
 
 

@@ -146,7 +146,11 @@ def process(
     """`build` up to the join: read the articles and process those the store lacks."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GeomapWarning)
-        articles = read_articles(paths, known=store.known if store else None)
+        articles = read_articles(
+            paths,
+            known=store.known if store else None,
+            outputs=store.path.parent if store else None,
+        )
         gazetteer = gazetteer or default_gazetteer()
         changes = Changes(new=list(articles)) if store is None else store.compare(articles)
         fresh = process_articles(changes.to_process, gazetteer, jobs=jobs, progress=progress)

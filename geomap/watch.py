@@ -6,6 +6,7 @@ for a moment, so an editor's save (or a batch of copied files) costs one rebuild
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -40,14 +41,17 @@ def watch(
     folder: Path,
     rebuild: Callable[[], None],
     *,
+    outputs: Path | None = None,
     delay: float = 1.0,
     poll: float = 0.1,
     stop: threading.Event | None = None,
 ) -> None:
-    """Call ``rebuild`` after each burst of changes to articles under ``folder``.
+    """Call ``rebuild`` after each burst of changes to articles under ``folder``, but not
+    for files in ``outputs`` (the rebuild's own map.html would start the next one).
 
     Runs until ``stop`` is set (tests) or the user presses Ctrl-C.
     """
+    ignored = os.path.join(os.path.abspath(outputs), "") if outputs is not None else None
     from watchdog.events import FileSystemEventHandler
     from watchdog.observers import Observer
 
@@ -55,9 +59,11 @@ def watch(
 
     class _Handler(FileSystemEventHandler):
         def on_any_event(self, event) -> None:
-            paths = [event.src_path, getattr(event, "dest_path", "")]
+            paths = [str(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+            if ignored is not None:
+                paths = [p for p in paths if not os.path.abspath(p).startswith(ignored)]
             if event.event_type in ("created", "modified", "moved", "deleted") and any(
-                str(p).lower().endswith(SUFFIXES) for p in paths
+                p.lower().endswith(SUFFIXES) for p in paths
             ):
                 debouncer.event()
 

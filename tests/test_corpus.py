@@ -271,6 +271,41 @@ def test_watch_rebuilds_after_a_new_article(tmp_path):
     assert len(rebuilt) == 1
 
 
+def test_watch_leaves_out_the_outputs_folder_inside_the_watched_one(tmp_path):
+    rebuilt, stop = [], threading.Event()
+    out = tmp_path / "out"
+    out.mkdir()
+    thread = threading.Thread(
+        target=watch, args=(tmp_path, lambda: rebuilt.append(time.monotonic())),
+        kwargs={"outputs": out, "delay": 0.2, "poll": 0.05, "stop": stop},
+    )  # fmt: skip
+    thread.start()
+    try:
+        time.sleep(0.3)
+        (out / "map.html").write_text("<html>Niamey</html>")  # what a rebuild writes
+        time.sleep(0.6)
+        assert rebuilt == []
+        (tmp_path / "new.txt").write_text(A3)
+        deadline = time.monotonic() + 10
+        while not rebuilt and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert len(rebuilt) == 1
+
+
+def test_an_outputs_folder_inside_the_corpus_is_not_read_as_articles(corpus, counted, caplog):
+    out = corpus / "map"
+    build(corpus, out)
+    first = (out / "places.geojson").read_text()
+    counted.clear()
+    caplog.clear()
+    build(corpus, out)  # map.html and embed.html are .html files in the corpus folder now
+    assert counted == [] and "articles: 2 (0 new, 0 changed, 2 unchanged" in caplog.text
+    assert "up to date" in caplog.text and (out / "places.geojson").read_text() == first
+
+
 def test_verbose_build_says_how_long_each_stage_took(corpus, tmp_path, caplog):
     assert main(["-v", "build", str(corpus), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 0
     (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("took ")]
