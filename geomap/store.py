@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from geomap.articles import Article, file_stamp
-from geomap.exceptions import GeomapWarning
+from geomap.exceptions import GeomapWarning, OutputError
 from geomap.figures import Movement, TroopFigure
 from geomap.geoparse import Mention
 from geomap.tally import PlaceCount, count_places
@@ -118,7 +118,14 @@ class Store:
     def __init__(self, folder: Path, version: str, *, fresh: bool = False) -> None:
         self.path = folder / STORE_NAME
         self.version = version
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:  # a file of that name, a folder geomap may not write into
+            why = "a file" if isinstance(err, FileExistsError) else err.strerror.lower()
+            raise OutputError(
+                f"cannot use {folder} as the output folder ({why}): give --out a folder "
+                "geomap may write into"
+            ) from err
         if fresh:
             self.path.unlink(missing_ok=True)
         elif not self.path.exists() and (folder / "places.geojson").exists():
@@ -144,8 +151,14 @@ class Store:
                 GeomapWarning,
                 stacklevel=3,
             )
-            self.path.unlink(missing_ok=True)
-            return _open(self.path)
+            try:
+                self.path.unlink(missing_ok=True)
+                return _open(self.path)
+            except (OSError, sqlite3.DatabaseError) as again:  # not even a new one
+                raise OutputError(
+                    f"cannot write the store {self.path} ({again}): give --out a folder "
+                    "geomap may write into"
+                ) from again
 
     def close(self) -> None:
         self._db.close()

@@ -148,6 +148,14 @@ def test_missing_input_is_one_line_and_exit_1(tmp_path, capsys):
     assert err.startswith("geomap: error:") and "does not exist" in err and "\n" not in err
 
 
+def test_an_output_folder_that_is_a_file_is_one_line_and_exit_1(tmp_path, capsys):
+    (tmp_path / "out").write_text("not a folder")
+    assert main(["build", str(SEEDS), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("geomap: error: cannot use") and "(a file): give --out" in err
+    assert "\n" not in err and (tmp_path / "out").read_text() == "not a folder"
+
+
 def test_folder_without_articles_is_an_error(tmp_path, capsys):
     assert main(["build", str(tmp_path), "--out", str(tmp_path / "o")]) == 1
     assert "no readable article" in capsys.readouterr().err

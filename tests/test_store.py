@@ -5,7 +5,7 @@ import pytest
 
 from geomap import store as store_module
 from geomap.articles import read_article
-from geomap.exceptions import GeomapWarning
+from geomap.exceptions import GeomapWarning, OutputError
 from geomap.store import STORE_NAME, ArticleResult, Store
 
 
@@ -133,3 +133,9 @@ def test_a_long_lived_process_unpickles_a_stored_summary_once(tmp_path, corpus, 
     compare(corpus[:2])  # c deleted: nothing of it is kept
     kept = [k for k in store_module._kept if k[0] == str(out / STORE_NAME)]
     assert sorted(k[1] for k in kept) == [str(p) for p in corpus[:2]]
+
+
+def test_a_store_that_cannot_be_written_is_an_output_error(tmp_path, corpus):
+    (tmp_path / "out" / STORE_NAME).mkdir(parents=True)  # as a folder geomap may not write
+    with pytest.warns(GeomapWarning), pytest.raises(OutputError, match="give --out a folder"):
+        Store(tmp_path / "out", "v1")
