@@ -172,9 +172,15 @@ def file_stamp(path: Path) -> str | None:
 
 
 def read_article(path: Path) -> Article | None:
-    """Read one article file, or return None (with a warning) when it holds no text."""
-    stamp = file_stamp(path)  # before reading: a later change gives another stamp
-    data = path.read_bytes()
+    """Read one article file, or return None (with a warning) when it holds no text or
+    cannot be read (gone since the folder was listed, as an editor's temporary file may be,
+    or not readable by this user)."""
+    try:
+        stamp = file_stamp(path)  # before reading: a later change gives another stamp
+        data = path.read_bytes()
+    except OSError as err:
+        warnings.warn(f"{path}: cannot be read ({err.strerror}), skipped", GeomapWarning, 2)
+        return None
     raw = _decode(data, path)
     if path.suffix.lower() in (".html", ".htm"):
         raw, html_title, html_date = _html_to_text(raw)

@@ -41,6 +41,21 @@ def test_empty_file_is_skipped_with_warning(write):
         assert read_article(write("a.txt", "  \n")) is None
 
 
+def test_a_file_gone_before_it_is_read_is_skipped_with_warning(write, monkeypatch):
+    kept, gone = write("kept.txt", "date 2024-01-01 Kept."), write("gone.txt", "Gone.")
+    real = read_article
+
+    def listed_then_deleted(path):  # as an editor's temporary file between listing and reading
+        if path == gone:
+            gone.unlink()
+        return real(path)
+
+    monkeypatch.setattr("geomap.articles.read_article", listed_then_deleted)
+    with pytest.warns(GeomapWarning, match="gone.txt: cannot be read .No such file"):
+        articles = read_articles([kept.parent])
+    assert [a.id for a in articles] == ["kept"]
+
+
 def test_cp1252_and_undecodable_bytes(write):
     with pytest.warns(GeomapWarning, match="cp1252"):
         article = read_article(write("a.txt", "date 2023-01-01 Caf\xe9 in Niamey".encode("cp1252")))
