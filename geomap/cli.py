@@ -338,10 +338,15 @@ def _rebuild(paths: list[Path], args: argparse.Namespace, *, errors_only: bool =
     """Build from ``paths`` into ``args.out`` (incrementally) and write every output.
 
     With ``errors_only`` (the watch loop) a `GeomapError` is logged, not raised, so a
-    half-saved article does not stop the watching.
+    half-saved article or an output that cannot be written now does not stop the watching.
     """
     with _collector_paused():
-        _rebuild_once(paths, args, errors_only=errors_only)
+        try:
+            _rebuild_once(paths, args)
+        except GeomapError as err:
+            if not errors_only:
+                raise
+            log.error("error: %s", err)
 
 
 @contextlib.contextmanager
@@ -362,7 +367,7 @@ def _collector_paused() -> Iterator[None]:
 _OUTPUT_OPTIONS = ("title", "subtitle", "source", "inline", "image_format")
 
 
-def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: bool) -> None:
+def _rebuild_once(paths: list[Path], args: argparse.Namespace) -> None:
     from geomap import manifest
     from geomap.export import start_writers
     from geomap.gazetteer import default_gazetteer
@@ -374,20 +379,8 @@ def _rebuild_once(paths: list[Path], args: argparse.Namespace, *, errors_only: b
     start_writers(jobs, image=args.image_format != "none")
     gazetteer = default_gazetteer()
     version = results_version(gazetteer)
-    try:
-        with Store(args.out, version, fresh=args.fresh) as store:
-            done = process(
-                paths,
-                gazetteer=gazetteer,
-                store=store,
-                jobs=jobs,
-                progress=_ProgressBar(),
-            )
-    except GeomapError as err:
-        if not errors_only:
-            raise
-        log.error("error: %s", err)
-        return
+    with Store(args.out, version, fresh=args.fresh) as store:
+        done = process(paths, gazetteer=gazetteer, store=store, jobs=jobs, progress=_ProgressBar())
     log.info(done.changes.summary())
     processed = time.perf_counter()
     options = {name: getattr(args, name) for name in _OUTPUT_OPTIONS}

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from geomap import articles, pipeline, recognise
+from geomap import articles, cli, pipeline, recognise
 from geomap.cli import main
 from geomap.gazetteer import default_gazetteer
 from geomap.geoparse import _name_facts
@@ -304,6 +304,19 @@ def test_an_outputs_folder_inside_the_corpus_is_not_read_as_articles(corpus, cou
     build(corpus, out)  # map.html and embed.html are .html files in the corpus folder now
     assert counted == [] and "articles: 2 (0 new, 0 changed, 2 unchanged" in caplog.text
     assert "up to date" in caplog.text and (out / "places.geojson").read_text() == first
+
+
+def test_a_rebuild_of_watch_that_cannot_write_is_logged_and_the_next_one_works(
+    corpus, tmp_path, caplog
+):
+    out = tmp_path / "out"
+    args = cli._parser().parse_args(["watch", str(corpus), "--out", str(out), "--jobs", "1"])
+    (out / "map.html").mkdir(parents=True)  # where the map cannot be written now
+    cli._rebuild([corpus], args, errors_only=True)  # as the watch loop calls it
+    assert "error: could not write into" in caplog.text
+    (out / "map.html").rmdir()
+    cli._rebuild([corpus], args, errors_only=True)
+    assert "Niamey" in (out / "map.html").read_text()
 
 
 def test_verbose_build_says_how_long_each_stage_took(corpus, tmp_path, caplog):
