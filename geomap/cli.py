@@ -194,6 +194,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--kinds", nargs="+", metavar="KIND", help="score only these kinds")
     evaluate.add_argument("--no-geomap", action="store_true", help="leave out geomap's own row")
+    evaluate.add_argument(
+        "--partial",
+        action="store_true",
+        help="score a gold document a PRED file leaves out as predicting no toponym, and "
+        "ignore predicted documents not in GOLD (by default both are errors)",
+    )
     evaluate.set_defaults(run=_evaluate)
 
     geocode = commands.add_parser(
@@ -474,7 +480,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         peers = sorted(args.peers.glob(f"{corpus}_*.jsonl"))
         runs += [(p.stem.removeprefix(f"{corpus}_"), p) for p in peers]
     rows = [] if args.no_geomap else [("geomap", score(gold, predict(gold), kinds=args.kinds))]
-    rows += [(name, score(gold, load_predictions(path), kinds=args.kinds)) for name, path in runs]
+    rows += [
+        (name, score(gold, load_predictions(path), kinds=args.kinds, strict=not args.partial))
+        for name, path in runs
+    ]
     if not rows:
         raise UsageError("nothing to score: give PRED files or --peers, or drop --no-geomap")
     total = sum(len(doc.toponyms) for doc in gold.values())

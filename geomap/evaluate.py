@@ -393,8 +393,8 @@ def _check_ids(gold: Mapping, predictions: Mapping, strict: bool) -> None:
         )
     if problems:
         raise EvaluationError(
-            "; ".join(problems) + ": give the same documents, or strict=False to count "
-            "missing predictions as empty"
+            "; ".join(problems) + ": give predictions of the same documents, or count the "
+            "missing ones as empty (geomap eval --partial; score(strict=False))"
         )
 
 

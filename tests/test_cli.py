@@ -235,6 +235,23 @@ def test_eval_scores_geomap_beside_prediction_files(tmp_path, capsys):
     assert half_row.split()[1:4] == ["1.000", "0.500", "0.667"] and half_row.split()[7] == "0.000"
 
 
+def test_eval_of_predictions_that_leave_documents_out_needs_partial(tmp_path, capsys):
+    gold = tmp_path / "tiny.jsonl"
+    gold.write_text("".join(json.dumps({"id": i, "text": "Troops left Niamey.", "toponyms": [
+        {"start": 12, "end": 18, "name": "Niamey", "lat": 13.51, "lon": 2.11},
+    ]}) + "\n" for i in ("1", "2")))  # fmt: skip
+    one = tmp_path / "one.jsonl"  # predicts document 1 only
+    one.write_text(json.dumps({"id": "1", "toponyms": [
+        {"start": 12, "end": 18, "name": "Niamey", "lat": 13.51, "lon": 2.11},
+    ]}) + "\n")  # fmt: skip
+    assert main(["eval", str(gold), str(one), "--no-geomap"]) == 1
+    err = capsys.readouterr().err
+    assert "1 gold document(s) have no predictions ('2')" in err and "--partial" in err
+    assert main(["eval", str(gold), str(one), "--no-geomap", "--partial"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("one"))
+    assert row.split()[1:4] == ["1.000", "0.500", "0.667"]  # precision, recall, F1
+
+
 def test_the_program_exits_with_mains_code_and_its_objects_frozen(monkeypatch):
     frozen = []
     monkeypatch.setattr(cli, "main", lambda: 3)
