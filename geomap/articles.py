@@ -179,7 +179,9 @@ def read_article(path: Path) -> Article | None:
         stamp = file_stamp(path)  # before reading: a later change gives another stamp
         data = path.read_bytes()
     except OSError as err:
-        warnings.warn(f"{path}: cannot be read ({err.strerror}), skipped", GeomapWarning, 2)
+        warnings.warn(
+            f"{path}: cannot be read ({err.strerror}), skipped", GeomapWarning, stacklevel=2
+        )
         return None
     raw = _decode(data, path)
     if path.suffix.lower() in (".html", ".htm"):
