@@ -26,6 +26,9 @@ SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 # " date 2023-09-08 " inline before the first sentence, or "Date: 2023-09-08" / "2023-09-08"
 # alone on the first line.
 _DATE_HEADER = re.compile(r"\A\s*(?:date\s*:?\s*)?(\d{4}-\d{2}-\d{2})\b[ \t]*\n?", re.IGNORECASE)
+# A Markdown file's front matter: "---" lines around "key: value" lines, at its very start.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_FIELD = re.compile(r"^(date|title)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s|\n")
 
 
@@ -185,11 +188,13 @@ def read_article(path: Path) -> Article | None:
         return None
     raw = _decode(data, path)
     if path.suffix.lower() in (".html", ".htm"):
-        raw, html_title, html_date = _html_to_text(raw)
+        raw, meta_title, meta_date = _html_to_text(raw)
+    elif path.suffix.lower() in (".md", ".markdown"):
+        raw, meta_title, meta_date = _front_matter(raw)
     else:
-        html_title, html_date = "", None
+        meta_title, meta_date = "", None
     date, text = _split_date(raw, path)
-    date = date or html_date
+    date = date or meta_date
     text = text.strip()
     if not text:
         warnings.warn(f"{path}: empty article, skipped", GeomapWarning, stacklevel=2)
@@ -202,7 +207,7 @@ def read_article(path: Path) -> Article | None:
         )
     if path.suffix.lower() in (".md", ".markdown"):
         text = _strip_markdown(text)
-    title = html_title or _first_sentence(text)
+    title = meta_title or _first_sentence(text)
     return Article(
         id=path.stem,
         date=date,
@@ -244,6 +249,19 @@ def _split_date(text: str, path: Path) -> tuple[dt.date | None, str]:
         )
         return None, text[match.end() :]
     return date, text[match.end() :]
+
+
+def _front_matter(text: str) -> tuple[str, str, dt.date | None]:
+    """A Markdown file's text after its YAML front matter (Jekyll, Hugo, Obsidian notes),
+    and the ``title`` and ``date`` written there ("" and None when absent)."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return text, "", None
+    fields = {key.lower(): value.strip("'\"") for key, value in _FIELD.findall(match[1])}
+    date = None
+    with contextlib.suppress(ValueError):  # no date, or not one: as if none were given
+        date = dt.date.fromisoformat(fields.get("date", "")[:10])
+    return text[match.end() :], fields.get("title", ""), date
 
 
 def _first_sentence(text: str) -> str:

@@ -73,6 +73,18 @@ def test_markdown_heading_is_title_and_markup_removed(write):
     assert "**" not in article.text and "http://x" not in article.text
 
 
+def test_markdown_front_matter_gives_title_and_date(write):
+    note = "---\ntitle: 'Niger: an update'\ndate: 2023-09-08T10:00:00Z\ntags: [sahel]\n---\n"
+    article = read_article(write("a.md", note + "\nTroops stayed in Agadez.\n"))
+    assert (article.title, article.date) == ("Niger: an update", dt.date(2023, 9, 8))
+    assert article.text == "Troops stayed in Agadez."
+    with pytest.warns(GeomapWarning, match="no date found"):  # a date that is none
+        undated = read_article(write("b.md", "---\ndate: soon\n---\nTroops stayed."))
+    assert undated.date is None and undated.text == "Troops stayed."
+    plain = read_article(write("c.txt", "date 2023-01-01\n---\ntitle: x\n---\nText."))
+    assert "title: x" in plain.text  # front matter is Markdown's
+
+
 def test_html_text_title_and_meta_date(write):
     html = (
         "<html><head><title>Site | News</title><meta name='date' content='2022-05-06'>"
