@@ -26,6 +26,14 @@ SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 # " date 2023-09-08 " inline before the first sentence, or "Date: 2023-09-08" / "2023-09-08"
 # alone on the first line.
 _DATE_HEADER = re.compile(r"\A\s*(?:date\s*:?\s*)?(\d{4}-\d{2}-\d{2})\b[ \t]*\n?", re.IGNORECASE)
+# "Date: 8 September 2023", "date Sept. 8, 2023" alone on the first line, as pasted from a
+# news site.
+_NAMED_DATE_HEADER = re.compile(
+    r"\A\s*date\s*:?[ \t]*(\d{1,2} [a-z]{3,9}\.? \d{4}|[a-z]{3,9}\.? \d{1,2},? \d{4})"
+    r"[ \t]*(?:\n|\Z)",
+    re.IGNORECASE,
+)
+_NAMED_DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y")
 # A Markdown file's front matter: "---" lines around "key: value" lines, at its very start.
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FIELD = re.compile(r"^(date|title)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
@@ -238,17 +246,24 @@ def _decode(data: bytes, path: Path) -> str:
 
 
 def _split_date(text: str, path: Path) -> tuple[dt.date | None, str]:
-    match = _DATE_HEADER.match(text)
+    match = _DATE_HEADER.match(text) or _NAMED_DATE_HEADER.match(text)
     if not match:
         return None, text
-    try:
-        date = dt.date.fromisoformat(match.group(1))
-    except ValueError:
-        warnings.warn(
-            f"{path}: invalid date {match.group(1)!r} ignored", GeomapWarning, stacklevel=3
-        )
-        return None, text[match.end() :]
+    date = _date(match[1])
+    if date is None:
+        warnings.warn(f"{path}: invalid date {match[1]!r} ignored", GeomapWarning, stacklevel=3)
     return date, text[match.end() :]
+
+
+def _date(written: str) -> dt.date | None:
+    """The date of "2023-09-08", "8 September 2023" or "Sept. 8, 2023"; None if there is none."""
+    with contextlib.suppress(ValueError):
+        return dt.date.fromisoformat(written)
+    words = re.sub(r"\bsept\b", "Sep", written.replace(",", "").replace(".", ""), flags=re.I)
+    for layout in _NAMED_DATE_FORMATS:  # English month names: the C locale's
+        with contextlib.suppress(ValueError):
+            return dt.datetime.strptime(words, layout).date()
+    return None
 
 
 def _front_matter(text: str) -> tuple[str, str, dt.date | None]:

@@ -23,6 +23,25 @@ def test_date_alone_on_first_line(write, header):
     assert article.text == "Troops left Mali."
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["Date: 8 September 2023\n", "date Sept. 8, 2023\n", "DATE: Sep 8 2023\n", "date 8 sep 2023"],
+)
+def test_a_date_with_the_months_name_alone_on_the_first_line(write, header):
+    article = read_article(write("a.txt", header + "\nTroops left Mali."))
+    assert article.date == dt.date(2023, 9, 8)
+    assert article.text == "Troops left Mali."
+
+
+def test_a_first_line_about_dates_is_text(write):
+    with pytest.warns(GeomapWarning, match="no date found"):
+        article = read_article(write("a.txt", "Date palms grew near Gao in May 2023.\n"))
+    assert article.text.startswith("Date palms")
+    with pytest.warns(GeomapWarning) as caught:
+        assert read_article(write("b.txt", "Date: 31 Sept 2023\nText.")).text == "Text."
+    assert "invalid date '31 Sept 2023'" in str(caught[0].message)
+
+
 def test_missing_date_warns_and_keeps_article(write):
     with pytest.warns(GeomapWarning, match="no date"):
         article = read_article(write("a.txt", "Troops left Mali."))
