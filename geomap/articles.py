@@ -194,7 +194,7 @@ def read_article(path: Path) -> Article | None:
             f"{path}: cannot be read ({err.strerror}), skipped", GeomapWarning, stacklevel=2
         )
         return None
-    raw = _decode(data, path)
+    raw = re.sub(r"\r\n?", "\n", _decode(data, path))  # Windows' (and old Macs') line ends
     if path.suffix.lower() in (".html", ".htm"):
         raw, meta_title, meta_date = _html_to_text(raw)
     elif path.suffix.lower() in (".md", ".markdown"):

@@ -42,6 +42,14 @@ def test_a_first_line_about_dates_is_text(write):
     assert "invalid date '31 Sept 2023'" in str(caught[0].message)
 
 
+def test_windows_line_ends_read_as_any_others(write):
+    written = b"Date: 8 September 2023\r\n\r\nTroops left.\r\nMore.\r\n"
+    article = read_article(write("a.txt", written))
+    assert article.date == dt.date(2023, 9, 8) and article.text == "Troops left.\nMore."
+    note = read_article(write("b.md", b"---\r\ntitle: T\r\ndate: 2023-09-08\r\n---\r\nText.\r\n"))
+    assert (note.title, note.date, note.text) == ("T", dt.date(2023, 9, 8), "Text.")
+
+
 def test_missing_date_warns_and_keeps_article(write):
     with pytest.warns(GeomapWarning, match="no date"):
         article = read_article(write("a.txt", "Troops left Mali."))
