@@ -273,10 +273,8 @@ def _front_matter(text: str) -> tuple[str, str, dt.date | None]:
     if not match:
         return text, "", None
     fields = {key.lower(): value.strip("'\"") for key, value in _FIELD.findall(match[1])}
-    date = None
-    with contextlib.suppress(ValueError):  # no date, or not one: as if none were given
-        date = dt.date.fromisoformat(fields.get("date", "")[:10])
-    return text[match.end() :], fields.get("title", ""), date
+    written = fields.get("date", "")  # "2023-09-08", "2023-09-08T10:00:00Z", "Sept. 8, 2023"
+    return text[match.end() :], fields.get("title", ""), _date(written[:10]) or _date(written)
 
 
 def _first_sentence(text: str) -> str:

@@ -108,6 +108,8 @@ def test_markdown_front_matter_gives_title_and_date(write):
     with pytest.warns(GeomapWarning, match="no date found"):  # a date that is none
         undated = read_article(write("b.md", "---\ndate: soon\n---\nTroops stayed."))
     assert undated.date is None and undated.text == "Troops stayed."
+    named = read_article(write("d.md", "---\ndate: September 8, 2023\n---\nText."))
+    assert named.date == dt.date(2023, 9, 8)
     plain = read_article(write("c.txt", "date 2023-01-01\n---\ntitle: x\n---\nText."))
     assert "title: x" in plain.text  # front matter is Markdown's
 
