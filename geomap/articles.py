@@ -294,7 +294,9 @@ def _strip_markdown(text: str) -> str:
 class _TextExtractor(HTMLParser):
     """Collects visible text, the title and a date from ``<meta>`` or ``<time>``."""
 
-    _SKIP = {"script", "style", "noscript", "template"}
+    #: Not text a reader reads as the article: code, and a saved page's menus ("Africa |
+    #: Europe | Middle East" would be places on the map), buttons and drawings.
+    _SKIP = {"script", "style", "noscript", "template", "nav", "button", "select", "svg"}
     _BLOCK = {
         "p",
         "div",

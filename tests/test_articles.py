@@ -127,6 +127,16 @@ def test_html_text_title_and_meta_date(write):
     assert "var niger" not in article.text and "p{}" not in article.text
 
 
+def test_a_saved_pages_menus_and_buttons_are_not_its_text(write):
+    html = (
+        "<body><nav><a href='/africa'>Africa</a> | <a href='/europe'>Europe</a></nav>"
+        "<h1>Troops leave Niger</h1><p>About 1,100 US troops left Niamey.</p>"
+        "<button>Share on Mali Radio</button><svg><text>Chad</text></svg></body>"
+    )
+    article = read_article(write("a.html", "date 2023-09-08 " + html))
+    assert article.text == "Troops leave Niger\n\nAbout 1,100 US troops left Niamey."
+
+
 def test_folder_is_read_recursively_in_order(write, tmp_path):
     write("b/two.md", "date 2023-01-02 Two.")
     write("a/one.txt", "date 2023-01-01 One.")
