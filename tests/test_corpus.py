@@ -1,5 +1,6 @@
 """Incremental builds of a corpus through the command line: add, change, delete, watch."""
 
+import contextlib
 import csv
 import json
 import os
@@ -252,47 +253,46 @@ def test_debouncer_fires_once_after_a_quiet_spell():
     assert not debouncer.due()  # once per burst
 
 
-def test_watch_rebuilds_after_a_new_article(tmp_path):
+@contextlib.contextmanager
+def watching(folder, **options):
+    """`watch` of ``folder`` running in a thread; yields the times it rebuilt so far."""
     rebuilt, stop = [], threading.Event()
     thread = threading.Thread(
-        target=watch, args=(tmp_path, lambda: rebuilt.append(time.monotonic())),
-        kwargs={"delay": 0.2, "poll": 0.05, "stop": stop},
+        target=watch, args=(folder, lambda: rebuilt.append(time.monotonic())),
+        kwargs={"delay": 0.2, "poll": 0.05, "stop": stop, **options},
     )  # fmt: skip
     thread.start()
     try:
-        time.sleep(0.3)
-        (tmp_path / "new.txt").write_text(A3)
-        (tmp_path / "notes.json").write_text("{}")
-        deadline = time.monotonic() + 10
-        while not rebuilt and time.monotonic() < deadline:
-            time.sleep(0.05)
+        time.sleep(0.3)  # the observer is up
+        yield rebuilt
     finally:
         stop.set()
         thread.join(5)
+
+
+def wait_for_rebuild(rebuilt):
+    deadline = time.monotonic() + 10
+    while not rebuilt and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_watch_rebuilds_after_a_new_article(tmp_path):
+    with watching(tmp_path) as rebuilt:
+        (tmp_path / "new.txt").write_text(A3)
+        (tmp_path / "notes.json").write_text("{}")
+        wait_for_rebuild(rebuilt)
     assert len(rebuilt) == 1
 
 
 def test_watch_leaves_out_the_outputs_folder_inside_the_watched_one(tmp_path):
-    rebuilt, stop = [], threading.Event()
     out = tmp_path / "out"
     out.mkdir()
-    thread = threading.Thread(
-        target=watch, args=(tmp_path, lambda: rebuilt.append(time.monotonic())),
-        kwargs={"outputs": out, "delay": 0.2, "poll": 0.05, "stop": stop},
-    )  # fmt: skip
-    thread.start()
-    try:
-        time.sleep(0.3)
+    with watching(tmp_path, outputs=out) as rebuilt:
         (out / "map.html").write_text("<html>Niamey</html>")  # what a rebuild writes
         time.sleep(0.6)
         assert rebuilt == []
         (tmp_path / "new.txt").write_text(A3)
-        deadline = time.monotonic() + 10
-        while not rebuilt and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        stop.set()
-        thread.join(5)
+        wait_for_rebuild(rebuilt)
     assert len(rebuilt) == 1
 
 
