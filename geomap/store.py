@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS results (
 #: stamp): a long-lived process (`geomap watch`, a notebook) does not unpickle a thousand
 #: again for each rebuild (~40 ms). A row rewritten by any process has another key; the
 #: summaries of one store are those its last `Store.compare` used, no more.
-_kept: dict[tuple[str, ...], ArticleSummary] = {}
+_kept: dict[tuple[str | None, ...], ArticleSummary] = {}
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class Store:
         self._blobs: dict[str, bytes] | None = None  # the summaries, likewise
         self._loaded: dict[str, ArticleSummary | None] = {}  # the summaries, once unpickled
         self._restamp: list[tuple[str, str]] = []  # (stamp, path) of files read but unchanged
-        self._kept: dict[tuple[str, ...], ArticleSummary] = {}  # what goes into `_kept`
+        self._kept: dict[tuple[str | None, ...], ArticleSummary] = {}  # what goes into `_kept`
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -222,8 +222,7 @@ class Store:
         the row cannot be read back."""
         if key in self._loaded:
             return self._loaded[key]
-        row = self._index()[key]
-        kept_as = (str(self.path), str(path), row.sha256, row.version, row.stamp)
+        kept_as = self._kept_as(path, self._index()[key])
         summary = _kept.get(kept_as)
         if summary is None:
             summary = self._unpickled(key, path)
@@ -264,9 +263,12 @@ class Store:
             )
             self._db.executemany("DELETE FROM results WHERE path = ?", [(p,) for p in removed])
         for r in results:  # kept as `_stored` would read them back at the next rebuild
-            article = r.article
-            kept_as = (str(self.path), str(article.path), article.sha256, self.version)
-            _kept[(*kept_as, article.stamp)] = r.summary
+            row = _Row(r.article.sha256, self.version, r.article.stamp)
+            _kept[self._kept_as(r.article.path, row)] = r.summary
+
+    def _kept_as(self, path: Path, row: _Row) -> tuple[str | None, ...]:
+        """The key in `_kept` of the summary of ``path`` held in ``row``."""
+        return (str(self.path), str(path), *row)
 
 
 class _Row(NamedTuple):
