@@ -58,6 +58,10 @@ class Report:
     #: "png", "svg", or "" for no static image.
     image_format: str = "png"
 
+    def image_path(self, out: Path) -> Path | None:
+        """Where the static image goes in ``out``; None when there is none."""
+        return out / f"map.{self.image_format}" if self.image_format else None
+
     def __post_init__(self) -> None:
         if self.image_format not in IMAGE_FORMATS:
             raise OutputError(
@@ -89,7 +93,7 @@ def join_and_write(
     gets faster when repeated in one process: matplotlib keeps its fonts and glyphs).
     """
     report = report or Report()
-    image = out / f"map.{report.image_format}" if report.image_format else None
+    image = report.image_path(out)
     try:
         if _beside(jobs, bool(image)):
             writers = _writers()
@@ -150,7 +154,9 @@ def _write_files(job: tuple[Tables, Path, Report]) -> list[str]:
 def _draw_image(job: tuple[Tables, Path, Report]) -> list[str]:
     """The name of the static image, drawn."""
     tables, out, report = job
-    return [write_image(tables, out / f"map.{report.image_format}", report).name]
+    image = report.image_path(out)
+    assert image is not None  # only sent when there is an image (`_beside`)
+    return [write_image(tables, image, report).name]
 
 
 def _import_render() -> None:
