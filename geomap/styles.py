@@ -1,8 +1,8 @@
 """What the HTML map and the print map share: colours, class breaks, symbol sizes, the
 view's frame, and a frame's rows as records.
 
-No folium here: drawing the static image imports only this, so the build's process
-need not import folium, which the process writing the HTML map (`geomap.worker`) does.
+No folium here: drawing the static image imports only this, so the process that draws
+it (`geomap.worker`, or the build's own with one job) need not import folium.
 """
 
 from __future__ import annotations
