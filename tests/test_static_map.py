@@ -94,6 +94,17 @@ def test_layers_cache_gives_the_same_bytes_whatever_it_holds(seed, saved, tmp_pa
     assert png("after-other.png") == first
 
 
+def test_a_map_drawn_after_another_is_as_drawn_first(seed, saved, write, gazetteer, tmp_path):
+    """Maps of one size share a renderer (it keeps measured texts): no pixel of the last stays."""
+    other = build([write("empty.txt", "Nothing here.")], gazetteer=gazetteer)
+    first = draw_map(other.tables(), title="Other")
+    save_figure(first, tmp_path / "other.png", "png")
+    again = draw_map(seed.tables(), title=TITLE, subtitle=SUBTITLE, source=SOURCE)
+    assert again.canvas.get_renderer() is first.canvas.get_renderer()
+    drawn = save_figure(again, tmp_path / "again.png", "png")
+    assert drawn.read_bytes() == saved["png"].read_bytes()
+
+
 def test_svg_keeps_the_headings_and_labels_as_text(saved):
     svg = saved["svg"].read_text(encoding="utf-8")
     texts = (TITLE, SUBTITLE, SOURCE, "Data as of 2023-09-08 (1 article)", "US 1,100", "FR 1,500")
