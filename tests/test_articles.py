@@ -2,7 +2,13 @@ import datetime as dt
 
 import pytest
 
-from geomap.articles import read_article, read_articles, sentence_spans
+from geomap.articles import (
+    SUFFIXES,
+    find_article_files,
+    read_article,
+    read_articles,
+    sentence_spans,
+)
 from geomap.exceptions import GeomapWarning, InputNotFoundError, NoArticlesError
 
 
@@ -142,6 +148,26 @@ def test_folder_is_read_recursively_in_order(write, tmp_path):
     write("a/one.txt", "date 2023-01-01 One.")
     write("a/skip.json", "{}")
     assert [a.id for a in read_articles([tmp_path])] == ["one", "two"]
+
+
+def test_folder_files_are_those_and_in_the_order_rglob_gives(write, tmp_path):
+    """Nested and sibling names that sort differently by path and by string, links to a
+    file (read), to a folder (not followed, as rglob) and to nothing, a hidden file, and
+    the outputs folder left out."""
+    names = ["a/b/x.txt", "a/x.txt", "a-b.md", "a.txt", "B.html", ".hidden.txt", "a/b-c/y.TXT",
+             "out/map.html", "other/z.txt"]  # fmt: skip
+    for name in names:
+        write(name, "date 2023-01-01 Niamey.")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "a.txt")
+    (tmp_path / "folder-link").symlink_to(tmp_path / "other")
+    (tmp_path / "broken.txt").symlink_to(tmp_path / "nowhere.txt")
+    found = find_article_files([tmp_path], outputs=tmp_path / "out")
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == [
+        ".hidden.txt", "B.html", "a/b/x.txt", "a/b-c/y.TXT", "a/x.txt", "a-b.md", "a.txt",
+        "link.txt", "other/z.txt",
+    ]  # fmt: skip
+    globbed = (p for p in tmp_path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+    assert found == sorted(p for p in globbed if p.parent.name != "out")
 
 
 def test_missing_path_and_no_articles(tmp_path):
