@@ -2,9 +2,13 @@ import datetime as dt
 import json
 import re
 
+import orjson
 import pytest
+import shapely
+from shapely.geometry import box
 
 from bench.corpus import make_corpus
+from geomap import timeline
 from geomap.boundaries import (
     country_mentions,
     figures_frame,
@@ -28,7 +32,7 @@ from geomap.styles import (
     shade,
 )
 from geomap.tally import count_places
-from geomap.timeline import verbatim_macros
+from geomap.timeline import feature, verbatim_macros
 
 PAYLOADS = [
     "</script><script>alert(1)</script>",
@@ -519,3 +523,25 @@ def test_labels_name_countries_and_places_without_tiles(fmap):
     assert 'geomap-label geomap-place">Niamey<' in html
     assert 'geomap-place">Base<' not in html  # facilities have their own icon
     assert ".leaflet-container {background: #dde6ec;}" in html  # neutral sea when offline
+
+
+def test_a_polygon_is_written_as_its_own_geojson_however_often_drawn(monkeypatch):
+    """Polygons' JSON is kept by their WKB: another shape is never given a kept one, the
+    keys are sorted as the page writes them, and no more than KEPT_POLYGONS are kept."""
+    monkeypatch.setattr(timeline, "KEPT_POLYGONS", 3)
+    shapes = [
+        box(0, 0, 1, 1),
+        box(0, 0, 2, 2),
+        box(0, 0, 1, 1),
+        shapely.union(box(0, 0, 1, 1), box(5, 5, 6, 6)),
+    ]
+    shapes += [box(i, 0, i + 1, 1) for i in range(10, 15)]
+    for shape in shapes:
+        written = orjson.dumps(feature(shape, iso_a2="XX"), option=orjson.OPT_SORT_KEYS)
+        assert orjson.loads(written) == {
+            "geometry": json.loads(shapely.to_geojson(shape)),
+            "properties": {"iso_a2": "XX"},
+            "type": "Feature",
+        }
+        assert written.startswith(b'{"geometry":{"coordinates":')
+    assert len(timeline._polygons) <= 3
