@@ -1,10 +1,12 @@
 import dataclasses
+import zlib
 
 import matplotlib as mpl
 import numpy as np
 import pytest
 from matplotlib import image
 
+from geomap import static_map
 from geomap.exceptions import OutputError
 from geomap.pipeline import build
 from geomap.static_map import draw_map, save_figure
@@ -103,6 +105,29 @@ def test_a_map_drawn_after_another_is_as_drawn_first(seed, saved, write, gazette
     assert again.canvas.get_renderer() is first.canvas.get_renderer()
     drawn = save_figure(again, tmp_path / "again.png", "png")
     assert drawn.read_bytes() == saved["png"].read_bytes()
+
+
+def test_png_bands_kept_from_the_last_image_give_the_bytes_drawn_anew(monkeypatch):
+    """Rows deflated in bands, the unchanged ones taken from the last PNG: the pixels
+    decode whole (zlib checks the sum), and the bytes are those of a process that drew
+    the image first."""
+    rng = np.random.default_rng(1)
+    first = np.full((60, 40, 4), 200, np.uint8)
+    changed = first.copy()
+    changed[30:33] = rng.integers(0, 255, (3, 40, 4), dtype=np.uint8)  # one band of three
+
+    def fresh_png(rgba):
+        monkeypatch.setattr(static_map, "_DEFLATER", static_map._Deflater())
+        return static_map._png(rgba, 100)
+
+    drawn_anew = fresh_png(changed)
+    fresh_png(first)
+    after_first = static_map._png(changed, 100)
+    assert after_first == drawn_anew
+    assert static_map._png(first, 100) == fresh_png(first)
+    idat = after_first[after_first.index(b"IDAT") + 4 : after_first.index(b"IEND") - 8]
+    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(60, -1)
+    assert (rows[:, 0] == 0).all() and np.array_equal(rows[:, 1:].reshape(changed.shape), changed)
 
 
 def test_svg_keeps_the_headings_and_labels_as_text(saved):
