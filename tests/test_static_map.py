@@ -1,5 +1,6 @@
 import dataclasses
 import zlib
+from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
@@ -128,6 +129,29 @@ def test_png_bands_kept_from_the_last_image_give_the_bytes_drawn_anew(monkeypatc
     idat = after_first[after_first.index(b"IDAT") + 4 : after_first.index(b"IEND") - 8]
     rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(60, -1)
     assert (rows[:, 0] == 0).all() and np.array_equal(rows[:, 1:].reshape(changed.shape), changed)
+
+
+def test_layer_files_are_read_once_while_they_stay_the_same(seed, saved, tmp_path, monkeypatch):
+    read = []
+    original = Path.read_bytes
+
+    def counted(path):
+        if path.name.startswith(".geomap-image"):
+            read.append(path.name)
+        return original(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+
+    def png():
+        figure = draw_map(seed.tables(), title=TITLE, subtitle=SUBTITLE, source=SOURCE)
+        return save_figure(figure, tmp_path / "map.png", "png", cache=tmp_path).read_bytes()
+
+    assert png() == saved["png"].read_bytes()  # drawn: the files written and kept
+    assert png() == saved["png"].read_bytes() and read == []
+    legend = tmp_path / ".geomap-image-legend"
+    legend.write_bytes(legend.read_bytes())  # another process wrote it: read it again
+    read.clear()
+    assert png() == saved["png"].read_bytes() and read == [".geomap-image-legend"]
 
 
 def test_svg_keeps_the_headings_and_labels_as_text(saved):
