@@ -219,8 +219,32 @@ def _add_parts(element: MacroElement, kwargs: dict) -> None:
 
 
 def _json_text(value: Any, *, sort_keys: bool = False) -> str:
-    """``value`` as JSON text, for Jinja's ``tojson`` (which escapes it for HTML after)."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0).decode()
+    """``value`` as JSON text for Jinja's ``tojson``, already escaped for HTML as it
+    would escape it (`_HtmlSafeJson`)."""
+    text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
+    for char, escaped in HTML_UNSAFE:
+        text = text.replace(char, escaped)
+    return _HtmlSafeJson(text.decode())
+
+
+#: What Jinja's ``tojson`` escapes in JSON text to put it in HTML, and how.
+HTML_UNSAFE = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"), (b"'", b"\\u0027"))
+UNSAFE_CHARS = frozenset(char for char, _ in HTML_UNSAFE)
+
+
+class _HtmlSafeJson(str):
+    """JSON text holding none of the characters ``tojson`` escapes (`HTML_UNSAFE`).
+
+    ``tojson`` escapes them with ``str.replace``, which then has nothing to replace and
+    gives the same text: so it is not called. Over the megabytes of a thousand articles'
+    features (non-ASCII characters among them) those four passes took ~12 ms; escaping
+    the UTF-8 bytes instead takes a tenth of that.
+    """
+
+    def replace(self, old: str, new: str, count: int = -1) -> str:  # type: ignore[override]
+        if old.encode() in UNSAFE_CHARS:
+            return self
+        return str.replace(self, old, new, count)
 
 
 class GeoJsonLayer(folium.GeoJson, VerbatimScripts):

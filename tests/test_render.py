@@ -5,6 +5,7 @@ import re
 import orjson
 import pytest
 import shapely
+from jinja2.utils import htmlsafe_json_dumps
 from shapely.geometry import box
 
 from bench.corpus import make_corpus
@@ -545,3 +546,16 @@ def test_a_polygon_is_written_as_its_own_geojson_however_often_drawn(monkeypatch
         }
         assert written.startswith(b'{"geometry":{"coordinates":')
     assert len(timeline._polygons) <= 3
+
+
+def test_layer_data_is_escaped_for_html_exactly_as_tojson_escapes_it():
+    """The layers' JSON is escaped in its bytes (`timeline._json_text`); Jinja's escaping
+    over it changes nothing, and the text is what Jinja alone would give."""
+    value = {"popup": "<b class='x'>Niamey & Agadez</b> → 1,100", "n": [1, 2.5, None]}
+
+    def plain(obj, **kwargs):
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
+
+    expected = htmlsafe_json_dumps(value, dumps=plain, sort_keys=True)
+    assert htmlsafe_json_dumps(value, dumps=timeline._json_text, sort_keys=True) == expected
+    assert "\\u003cb class=\\u0027x\\u0027\\u003eNiamey \\u0026 Agadez" in expected
