@@ -276,23 +276,21 @@ def country_mentions(
 def figures_frame(figures: Iterable[TroopFigure]) -> gpd.GeoDataFrame:
     """The ``figures`` frame, in the deterministic order figures.csv is written in."""
     ordered = sorted(figures, key=lambda f: (date_key(f.date), f.article_id, f.start))
-    rows = [
-        {
-            "article": f.article_id,
-            "date": f.date,
-            "actor": f.actor,
-            "actor_code": f.actor_code,
-            "count": f.count,
-            "qualifier": f.qualifier,
-            "unit": f.unit,
-            "location": f.location.name if f.location else None,
-            "country": f.location.country if f.location else None,
-            "status": f.status,
-            "sentence": f.sentence,
-        }
-        for f in ordered
-    ]
-    frame = _frame(rows, FIGURE_COLUMNS, place_points([f.location for f in ordered]))
+    located = [f.location for f in ordered]
+    columns = {
+        "article": [f.article_id for f in ordered],
+        "date": [f.date for f in ordered],
+        "actor": [f.actor for f in ordered],
+        "actor_code": [f.actor_code for f in ordered],
+        "count": [f.count for f in ordered],
+        "qualifier": [f.qualifier for f in ordered],
+        "unit": [f.unit for f in ordered],
+        "location": [place.name if place else None for place in located],
+        "country": [place.country if place else None for place in located],
+        "status": [f.status for f in ordered],
+        "sentence": [f.sentence for f in ordered],
+    }
+    frame = _frame(columns, FIGURE_COLUMNS, place_points(located))
     frame["count"] = frame["count"].astype("Int64")
     return frame
 
@@ -303,21 +301,18 @@ def movements_frame(movements: Iterable[Movement]) -> gpd.GeoDataFrame:
         (m for m in movements if m.origin is not None),
         key=lambda m: (date_key(m.date), m.article_id, m.start),
     )
-    rows = [
-        {
-            "article": m.article_id,
-            "date": m.date,
-            "actor": m.actor,
-            "actor_code": m.actor_code,
-            "from": m.origin.name,
-            "to": m.destination.name,
-            "sentence": m.sentence,
-        }
-        for m in ordered
-    ]
+    columns = {
+        "article": [m.article_id for m in ordered],
+        "date": [m.date for m in ordered],
+        "actor": [m.actor for m in ordered],
+        "actor_code": [m.actor_code for m in ordered],
+        "from": [m.origin.name for m in ordered],
+        "to": [m.destination.name for m in ordered],
+        "sentence": [m.sentence for m in ordered],
+    }
     ends = np.stack([_xy([m.origin for m in ordered]), _xy([m.destination for m in ordered])], 1)
     lines = shapely.linestrings(ends)
-    return _frame(rows, MOVEMENT_COLUMNS, lines)
+    return _frame(columns, MOVEMENT_COLUMNS, lines)
 
 
 def latest_figures(
@@ -368,5 +363,10 @@ def date_key(date: object) -> dt.date:
     return date if isinstance(date, dt.date) else dt.date.min
 
 
-def _frame(rows: list[dict], columns: list[str], geometry: np.ndarray) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry=geometry, crs=CRS)
+def _frame(
+    data: list[dict] | dict[str, list], columns: list[str], geometry: np.ndarray
+) -> gpd.GeoDataFrame:
+    """A frame of ``data``: rows, or columns (a third of the time for thousands of rows).
+    Without rows, each column holds objects, as pandas makes them of no rows."""
+    table = pd.DataFrame(data if len(geometry) else [], columns=columns)
+    return gpd.GeoDataFrame(table, geometry=geometry, crs=CRS)
