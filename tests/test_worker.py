@@ -1,7 +1,9 @@
+import gc
 import os
 import signal
 import sys
 import time
+import weakref
 
 import pytest
 
@@ -18,6 +20,21 @@ def where(job):
     if job == "hang":
         time.sleep(60)
     return os.getpid(), job * 2, os.environ.get("GEOMAP_TEST_WORKER")
+
+
+class Node:
+    """Something a reference cycle can be made of."""
+
+
+def cyclic(job):
+    """ "make": leave a reference cycle behind; "check": whether the last one is gone."""
+    global left
+    if job == "make":
+        node = Node()
+        node.itself = node
+        left = weakref.ref(node)
+        return True
+    return left() is None
 
 
 def kill(kept, pid):
@@ -91,3 +108,15 @@ def test_one_job_goes_to_several_workers_each_answering_it():
     (pid_a, done_a, _), (pid_b, done_b) = (wait() for wait in waits)
     assert done_a == (1, "a", 1, "a") and done_b == [2, "aa"]
     assert len({pid_a, pid_b, os.getpid()}) == 3
+
+
+def test_a_worker_collects_the_reference_cycles_its_jobs_leave():
+    """A build forks its workers with the collector paused; the cycles of a build's map
+    and figure must still go, or a long `geomap watch` grows by megabytes a build."""
+    gc.disable()
+    try:
+        kept = worker(cyclic)
+    finally:
+        gc.enable()
+    assert kept.submit("make")()
+    assert kept.submit("check")()
