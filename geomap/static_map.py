@@ -45,7 +45,7 @@ from matplotlib.offsetbox import (
 )
 from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 from matplotlib.patheffects import withStroke
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 from matplotlib.ticker import FixedLocator, FuncFormatter
 from matplotlib.transforms import Bbox, IdentityTransform
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
@@ -658,6 +658,10 @@ class _Labels:
         self.to_pixels = ax.transData.frozen()
         self.inside = ax.get_window_extent()
         self.sizes = _TextSizes(ax.figure.dpi)
+        #: What a label's pixels depend on besides itself (`_LabelPixels`).
+        settings = sorted((k, v) for k, v in dict.items(mpl.rcParams) if k != "backend")
+        figure = ax.figure
+        self.setting = repr((settings, figure.bbox.bounds, figure.dpi, self.inside.bounds))
         self._boxes = np.empty((64, 4))
         self._count = 0
 
@@ -726,8 +730,9 @@ class _Labels:
     def _annotate(
         self, text: str, xy: tuple[float, float], spot: tuple[float, float], style: dict
     ) -> Text:
-        """``text`` beside ``xy``, aligned so that it grows away from the point."""
-        return self.ax.annotate(
+        """``text`` beside ``xy``, aligned so that it grows away from the point; drawn
+        on a canvas of its figure's by `_LABEL_PIXELS`."""
+        label = self.ax.annotate(
             text,
             xy,
             xytext=spot,
@@ -736,6 +741,64 @@ class _Labels:
             **PLAIN,
             **{**_align(spot), **style},
         )
+        where = tuple(self.to_pixels.transform(xy))
+        key = repr((self.setting, text, where, spot, sorted(style.items())))
+        label.draw = functools.partial(_LABEL_PIXELS.draw, label, key)  # type: ignore[method-assign]
+        return label
+
+
+class _LabelPixels:
+    """The pixels of the labels drawn lately, pasted where the same label is drawn over
+    the same pixels again.
+
+    Labels are most of the time Agg takes to draw a map's symbols and text (25 labels,
+    60 of 100 ms), and an added article changes few. A label's pixels depend on the
+    label alone (text, style, place on the canvas: its key) and on the pixels it is
+    drawn over, so the box around it (PAD pixels beyond its extent, more than its halo
+    or backing reach) is kept after drawing, with a hash of what the box held before:
+    when the box holds that again, the kept pixels are what drawing would give. The
+    same bytes either way.
+    """
+
+    #: Pixels kept around a label's extent.
+    PAD = 12
+    #: At most this many labels are kept: a map has a few dozen.
+    KEPT = 1000
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[tuple[int, int, int, int], bytes, np.ndarray]] = {}
+
+    def draw(self, label: Annotation, key: str, renderer: Any) -> None:
+        if not label.get_visible() or not isinstance(renderer, RendererAgg):
+            Annotation.draw(label, renderer)  # SVG: text stays text
+            return
+        canvas = np.asarray(renderer.buffer_rgba())
+        kept = self._kept.get(key)
+        if kept is not None:
+            (top, bottom, left, right), under, pixels = kept
+            box = canvas[top:bottom, left:right]
+            if _digest(box) == under:
+                box[...] = pixels
+                return
+        height, width = canvas.shape[:2]
+        x0, y0, x1, y1 = label.get_window_extent(renderer).extents
+        top = max(0, math.floor(height - y1) - self.PAD)
+        bottom = min(height, math.ceil(height - y0) + self.PAD)
+        left, right = max(0, math.floor(x0) - self.PAD), min(width, math.ceil(x1) + self.PAD)
+        box = canvas[top:bottom, left:right]
+        under = _digest(box)
+        Annotation.draw(label, renderer)
+        if len(self._kept) >= self.KEPT:
+            self._kept.clear()
+        self._kept[key] = ((top, bottom, left, right), under, box.copy())
+
+
+def _digest(pixels: np.ndarray) -> bytes:
+    return hashlib.blake2b(pixels.tobytes(), digest_size=16).digest()
+
+
+#: Keeps the pixels of the labels this process drew.
+_LABEL_PIXELS = _LabelPixels()
 
 
 def _align(spot: tuple[float, float]) -> dict[str, str]:

@@ -6,6 +6,7 @@ import matplotlib as mpl
 import numpy as np
 import pytest
 from matplotlib import image
+from matplotlib.text import Annotation
 
 from geomap import static_map
 from geomap.exceptions import OutputError
@@ -19,6 +20,8 @@ from .conftest import SEEDS
 TITLE = "Niger: a $100 million base"
 SUBTITLE = "US troops move from Niamey to Agadez"
 SOURCE = "Source: Reuters, 2023-09-08"
+#: What `static_map._facilities` draws on a facility's square.
+FACILITY_MARK = "\u2708"
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +155,42 @@ def test_layer_files_are_read_once_while_they_stay_the_same(seed, saved, tmp_pat
     legend.write_bytes(legend.read_bytes())  # another process wrote it: read it again
     read.clear()
     assert png() == saved["png"].read_bytes() and read == [".geomap-image-legend"]
+
+
+def test_labels_drawn_again_over_the_same_pixels_are_pasted_and_the_same(
+    seed, saved, tmp_path, monkeypatch
+):
+    """A label's pixels are kept with a hash of what lay under it: the same map again
+    pastes every label, a map with other symbols under a label draws that one anew, and
+    each PNG is the one drawn with nothing kept."""
+    drawn = []
+    draw = Annotation.draw
+
+    def counted(label, renderer):
+        if label.get_visible():
+            drawn.append(label.get_text())
+        draw(label, renderer)
+
+    monkeypatch.setattr(Annotation, "draw", counted)
+    frame = seed.figures_frame
+    no_us = dataclasses.replace(seed, figures_frame=frame[frame["actor"] != "United States"])
+
+    def png(build, name):
+        figure = draw_map(build.tables(), title=TITLE, subtitle=SUBTITLE, source=SOURCE)
+        drawn.clear()
+        return save_figure(figure, tmp_path / name, "png").read_bytes(), set(drawn)
+
+    monkeypatch.setattr(static_map, "_LABEL_PIXELS", static_map._LabelPixels())
+    no_us_alone, _ = png(no_us, "no-us-alone.png")
+    monkeypatch.setattr(static_map, "_LABEL_PIXELS", static_map._LabelPixels())
+    first, labels = png(seed, "first.png")
+    again, drawn_again = png(seed, "again.png")
+    assert first == again == saved["png"].read_bytes()
+    assert {"Niamey", "NIGER", "US 1,100", "FR 1,500"} <= labels
+    assert drawn_again == {FACILITY_MARK}  # the facilities' mark is no label: not kept
+    after, drawn_after = png(no_us, "no-us.png")
+    assert after == no_us_alone
+    assert drawn_after == {FACILITY_MARK, "FR 1,500"}  # the US circle was under it
 
 
 def test_svg_keeps_the_headings_and_labels_as_text(saved):
