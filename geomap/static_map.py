@@ -45,7 +45,7 @@ from matplotlib.offsetbox import (
 )
 from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 from matplotlib.patheffects import withStroke
-from matplotlib.text import Annotation, Text
+from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter
 from matplotlib.transforms import Bbox, IdentityTransform
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
@@ -154,12 +154,13 @@ def draw_map(
     with mpl.rc_context(DRAW_STYLE):
         figure = _MapFigure(figsize=(_inches(width, dpi), _inches(height, dpi)), dpi=dpi)
         _Canvas(figure)  # the canvas labels measure text with
-        top = _heading(figure, title, subtitle)
-        _bottom_line(figure, tables, source)
+        setting = _setting(figure)
+        top = _heading(figure, title, subtitle, setting)
+        _bottom_line(figure, tables, source, setting)
         ax = figure.add_axes((0.025, 0.065, MAP_RIGHT - 0.025, top - 0.065))
         view = _View.fit(ax, tables.places)
         view.freeze()
-        labels = _Labels(ax)
+        labels = _Labels(ax, setting)
         _graticule(ax, view, labels)
         key = _TroopKey(movements=_draw_movements(ax, labels, tables.movements))
         _draw_figures(ax, labels, tables.figures, key)
@@ -484,24 +485,36 @@ def _points(pixels: float) -> float:
     return pixels * 72 / 100
 
 
-def _heading(figure: Figure, title: str, subtitle: str) -> float:
+def _heading(figure: Figure, title: str, subtitle: str, setting: str) -> float:
     """Title and subtitle at the top left; returns where the map's top edge goes."""
-    figure.text(0.025, 0.955, title, fontsize=22, weight="bold", **PLAIN)
+    _figure_text(figure, setting, 0.025, 0.955, title, fontsize=22, weight="bold")
     if not subtitle:
         return 0.93
-    figure.text(0.025, 0.918, subtitle, fontsize=14, color=TEXT_COLOUR, **PLAIN)
+    _figure_text(figure, setting, 0.025, 0.918, subtitle, fontsize=14, color=TEXT_COLOUR)
     return 0.9
 
 
-def _bottom_line(figure: Figure, tables: Tables, source: str) -> None:
+def _bottom_line(figure: Figure, tables: Tables, source: str, setting: str) -> None:
     """The data's date (the newest article's) at the left, the source line at the right."""
     count = tables.article_count
     articles = f"{count:,} article{'s' * (count != 1)}"
     newest = tables.newest_date
     when = f"Data as of {newest.isoformat()} ({articles})" if newest else f"Data: {articles}"
-    style = {"fontsize": 10, "color": TEXT_COLOUR, **PLAIN}
-    figure.text(0.025, 0.025, when, **style)
-    figure.text(0.985, 0.025, source, ha="right", **style)
+    style = {"fontsize": 10, "color": TEXT_COLOUR}
+    _figure_text(figure, setting, 0.025, 0.025, when, **style)
+    _figure_text(figure, setting, 0.985, 0.025, source, ha="right", **style)
+
+
+def _figure_text(figure: Figure, setting: str, x: float, y: float, text: str, **style: Any) -> None:
+    """``text`` at (x, y) in the figure's fractions, drawn through `_LABEL_PIXELS`."""
+    _LABEL_PIXELS.keep(figure.text(x, y, text, **PLAIN, **style), setting, x, y, text, style)
+
+
+def _setting(figure: Figure) -> str:
+    """What any text's pixels depend on besides the text: matplotlib's settings and the
+    figure's size."""
+    settings = sorted((k, v) for k, v in dict.items(mpl.rcParams) if k != "backend")
+    return repr((settings, figure.bbox.bounds, figure.dpi))
 
 
 @dataclass
@@ -650,7 +663,7 @@ class _Labels:
     measured, so a crowded map makes few artists just to throw them away.
     """
 
-    def __init__(self, ax: Any) -> None:
+    def __init__(self, ax: Any, setting: str) -> None:
         self.ax = ax
         self.renderer = ax.figure.canvas.get_renderer()
         #: Pixels per point, and degrees to pixels: the limits are fixed by now.
@@ -659,9 +672,7 @@ class _Labels:
         self.inside = ax.get_window_extent()
         self.sizes = _TextSizes(ax.figure.dpi)
         #: What a label's pixels depend on besides itself (`_LabelPixels`).
-        settings = sorted((k, v) for k, v in dict.items(mpl.rcParams) if k != "backend")
-        figure = ax.figure
-        self.setting = repr((settings, figure.bbox.bounds, figure.dpi, self.inside.bounds))
+        self.setting = repr((setting, self.inside.bounds))
         self._boxes = np.empty((64, 4))
         self._count = 0
 
@@ -742,18 +753,17 @@ class _Labels:
             **{**_align(spot), **style},
         )
         where = tuple(self.to_pixels.transform(xy))
-        key = repr((self.setting, text, where, spot, sorted(style.items())))
-        label.draw = functools.partial(_LABEL_PIXELS.draw, label, key)  # type: ignore[method-assign]
+        _LABEL_PIXELS.keep(label, self.setting, text, where, spot, sorted(style.items()))
         return label
 
 
 class _LabelPixels:
-    """The pixels of the labels drawn lately, pasted where the same label is drawn over
-    the same pixels again.
+    """The pixels of the labels and texts drawn lately, pasted where the same text is
+    drawn over the same pixels again.
 
-    Labels are most of the time Agg takes to draw a map's symbols and text (25 labels,
-    60 of 100 ms), and an added article changes few. A label's pixels depend on the
-    label alone (text, style, place on the canvas: its key) and on the pixels it is
+    Texts are most of the time Agg takes to draw a map's symbols and text (25 labels
+    and 7 other texts, 75 of 100 ms), and an added article changes few. A text's pixels
+    depend on the text alone (what makes it and where: its key) and on the pixels it is
     drawn over, so the box around it (PAD pixels beyond its extent, more than its halo
     or backing reach) is kept after drawing, with a hash of what the box held before:
     when the box holds that again, the kept pixels are what drawing would give. The
@@ -768,9 +778,16 @@ class _LabelPixels:
     def __init__(self) -> None:
         self._kept: dict[str, tuple[tuple[int, int, int, int], bytes, np.ndarray]] = {}
 
-    def draw(self, label: Annotation, key: str, renderer: Any) -> None:
+    def keep(self, text: Text, setting: str, *inputs: Any) -> None:
+        """Have ``text`` drawn through this, keyed by ``inputs`` (what makes the text and
+        where, beyond the figure's or axes' ``setting``)."""
+        key = repr((setting, inputs))
+        text.draw = functools.partial(self.draw, text, key)  # type: ignore[method-assign]
+
+    def draw(self, label: Text, key: str, renderer: Any) -> None:
+        draw = type(label).draw
         if not label.get_visible() or not isinstance(renderer, RendererAgg):
-            Annotation.draw(label, renderer)  # SVG: text stays text
+            draw(label, renderer)  # SVG: text stays text
             return
         canvas = np.asarray(renderer.buffer_rgba())
         kept = self._kept.get(key)
@@ -787,7 +804,7 @@ class _LabelPixels:
         left, right = max(0, math.floor(x0) - self.PAD), min(width, math.ceil(x1) + self.PAD)
         box = canvas[top:bottom, left:right]
         under = _digest(box)
-        Annotation.draw(label, renderer)
+        draw(label, renderer)
         if len(self._kept) >= self.KEPT:
             self._kept.clear()
         self._kept[key] = ((top, bottom, left, right), under, box.copy())
