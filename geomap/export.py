@@ -7,25 +7,30 @@ Also the tables the CLI prints.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
 import html
+import io
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
-from geomap.boundaries import FIGURE_COLUMNS, geojson_geometry
+from geomap.boundaries import FIGURE_COLUMNS
 from geomap.exceptions import OutputError
 from geomap.feature_cache import CACHE_NAME, FeatureCache
 from geomap.files import write_whole
 from geomap.geoparse import Mention
 from geomap.pipeline import MapBuild, Tables
-from geomap.styles import DEFAULT_SOURCE, records
+from geomap.styles import DEFAULT_SOURCE, columns
 from geomap.worker import Worker, submit_all, worker
 
 if TYPE_CHECKING:
@@ -229,56 +234,110 @@ def write_image(tables: Tables, path: Path, report: Report) -> Path:
     return save_figure(figure, path, report.image_format, cache=path.parent)
 
 
-def places_geojson(places: gpd.GeoDataFrame) -> dict:
-    """places.geojson as a dict: one Point feature per place, the documented properties only."""
-    return _feature_collection(places, PLACE_PROPERTIES, ids=places["place_id"])
-
-
-def movements_geojson(movements: gpd.GeoDataFrame) -> dict:
-    """movements.geojson as a dict: one LineString (origin → destination) per movement."""
-    return _feature_collection(movements, MOVEMENT_PROPERTIES)
-
-
-def _feature_collection(
-    frame: gpd.GeoDataFrame, properties: list[str], ids: pd.Series | None = None
-) -> dict:
-    """The rows of ``frame`` as GeoJSON features with exactly ``properties``, nulls as null."""
-    rows = records(frame[properties])
-    keys = [None] * len(rows) if ids is None else ids.tolist()
-    features = []
-    for key, row, geometry in zip(keys, rows, frame.geometry, strict=True):
-        feature: dict[str, Any] = {"type": "Feature"}
-        if ids is not None:
-            feature["id"] = key
-        feature["geometry"] = geojson_geometry(geometry)
-        feature["properties"] = {name: _plain(value) for name, value in row.items()}
-        features.append(feature)
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _plain(value: Any) -> Any:
-    """A value of `records` as a type json knows: dates in ISO form."""
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
 def write_places(places: gpd.GeoDataFrame, path: Path) -> Path:
-    return _write_geojson(places_geojson(places), path)
+    """places.geojson: one Point feature per place, the documented properties only."""
+    return _write_geojson(places, PLACE_PROPERTIES, path, ids=places["place_id"])
 
 
 def write_movements(movements: gpd.GeoDataFrame, path: Path) -> Path:
-    return _write_geojson(movements_geojson(movements), path)
-
-
-def _write_geojson(collection: dict, path: Path) -> Path:
-    """One feature per line: diffs show the places that changed, and json's C encoder
-    (which ``indent`` would turn off) writes a large corpus in a blink."""
-    features = ",\n".join(json.dumps(f, ensure_ascii=False) for f in collection["features"])
-    return write_whole(path, f'{{"type": "FeatureCollection", "features": [\n{features}\n]}}\n')
+    """movements.geojson: one LineString (origin → destination) per movement."""
+    return _write_geojson(movements, MOVEMENT_PROPERTIES, path)
 
 
 def write_figures(figures: gpd.GeoDataFrame, path: Path) -> Path:
-    """figures.csv: the documented columns, in the frame's order (date, article, sentence)."""
-    return write_whole(path, figures[FIGURE_COLUMNS].to_csv(index=False, lineterminator="\n"))
+    """figures.csv: the documented columns, in the frame's order (date, article, sentence).
+
+    Written by the csv module as pandas' ``to_csv`` writes it (empty for missing values,
+    dates in ISO form, fields quoted where they must be), a line for each row.
+    """
+    rows = zip(*columns(figures[FIGURE_COLUMNS]), strict=True)
+    lines = _KEPT_LINES.lines(path.name, rows, _csv_line)
+    return write_whole(path, _csv_line(FIGURE_COLUMNS) + "".join(lines))
+
+
+def _csv_line(values: Iterable[Any]) -> str:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerow(values)
+    return text.getvalue()
+
+
+def _write_geojson(
+    frame: gpd.GeoDataFrame, properties: list[str], path: Path, ids: pd.Series | None = None
+) -> Path:
+    """The rows of ``frame`` as GeoJSON features with exactly ``properties``, nulls as null.
+
+    One feature per line: diffs show the places that changed, and json's C encoder
+    (which ``indent`` would turn off) writes a large corpus in a blink.
+    """
+    keys = [None] * len(frame) if ids is None else ids.tolist()
+    values = zip(*columns(frame[properties]), strict=True)
+    rows = zip(keys, values, _shapes(frame.geometry), strict=True)
+    line = functools.partial(_feature_line, properties, ids is not None)
+    features = ",\n".join(_KEPT_LINES.lines(path.name, rows, line))
+    return write_whole(path, f'{{"type": "FeatureCollection", "features": [\n{features}\n]}}\n')
+
+
+def _feature_line(properties: list[str], with_id: bool, row: tuple) -> str:
+    key, values, (kind, coordinates) = row
+    feature: dict[str, Any] = {"type": "Feature"}
+    if with_id:
+        feature["id"] = key
+    feature["geometry"] = {"type": kind, "coordinates": coordinates}
+    named = zip(properties, values, strict=True)
+    feature["properties"] = {name: _plain(value) for name, value in named}
+    return json.dumps(feature, ensure_ascii=False)
+
+
+def _plain(value: Any) -> Any:
+    """A value of `columns` as a type json knows: dates in ISO form."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _shapes(geometries: gpd.GeoSeries) -> list[tuple[str, tuple]]:
+    """Each point's or line's GeoJSON type and coordinates (a point's (x, y), a line's
+    tuple of them), read from shapely at once."""
+    array = geometries.to_numpy()
+    xy = shapely.get_coordinates(array).tolist()
+    ends = np.cumsum(shapely.get_num_coordinates(array)).tolist()
+    shapes: list[tuple[str, tuple]] = []
+    start = 0
+    for geometry, end in zip(array, ends, strict=True):
+        kind = geometry.geom_type
+        if kind == "Point":
+            shapes.append((kind, tuple(xy[start])))
+        elif kind == "LineString":
+            shapes.append((kind, tuple(map(tuple, xy[start:end]))))
+        else:
+            raise ValueError(f"a data file holds points and lines, not a {kind}")
+        start = end
+    return shapes
+
+
+class _KeptLines:
+    """The lines of each data file by the row each was written from, while the process
+    runs (the pages worker writes the files build after build): a rebuild formats the
+    lines of its new rows only, where formatting all 2,400 figures and 800 movements of
+    a thousand articles took ~30 ms. Only the last file of a name is kept."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, dict[Hashable, str]] = {}
+
+    def lines(self, name: str, rows: Iterable[Hashable], line: Callable[[Any], str]) -> list[str]:
+        """The line of each of ``rows`` (``line(row)`` unless kept)."""
+        kept = self._files.get(name, {})
+        made: dict[Hashable, str] = {}
+        lines = []
+        for row in rows:
+            text = made.get(row) or kept.get(row)
+            if text is None:
+                text = line(row)
+            made[row] = text
+            lines.append(text)
+        self._files[name] = made
+        return lines
+
+
+_KEPT_LINES = _KeptLines()
 
 
 def toponym_record(mention: Mention) -> dict:

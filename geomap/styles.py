@@ -43,8 +43,12 @@ def records(frame: gpd.GeoDataFrame | None) -> list[dict]:
     if frame is None:
         return []
     names = list(frame.columns)  # a pandas Index iterates slowly, and would once a row
-    columns = [_with_none(frame[name]) for name in names]
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns(frame), strict=True)]
+
+
+def columns(frame: pd.DataFrame) -> list[list]:
+    """A frame's columns as lists, missing values as None."""
+    return [_with_none(frame[name]) for name in frame.columns]
 
 
 def _with_none(column: pd.Series) -> list:

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from geomap.boundaries import figures_frame, movements_frame
+from geomap.boundaries import FIGURE_COLUMNS, figures_frame, movements_frame
 from geomap.exceptions import OutputError
 from geomap.export import (
     Report,
@@ -59,6 +59,20 @@ def test_figures_csv_has_the_documented_columns_in_a_deterministic_order(tmp_pat
     assert rows[3]["location"] == "Niger" and rows[3]["country"] == "NE"
 
 
+def test_figures_csv_is_what_pandas_writes_however_its_lines_were_kept(tmp_path):
+    """Lines are kept by row between writes in a process: a changed, added or removed
+    row gives the file pandas' to_csv gives (quotes, commas, line breaks, missing values)."""
+    tricky = [
+        *FIGURES,
+        figure("d", dt.date(2024, 1, 2), 7, 0, 'One line,\nand a second with a "quote".'),
+    ]
+    changed = [*tricky[:2], figure("a", dt.date(2023, 9, 8), 950, 10), *tricky[3:]]
+    for figures in (tricky, changed, tricky[1:], tricky):
+        frame = figures_frame(figures)
+        written = write_figures(frame, tmp_path / "figures.csv").read_bytes().decode()
+        assert written == frame[FIGURE_COLUMNS].to_csv(index=False, lineterminator="\n")
+
+
 def test_movements_geojson_lines_and_properties(tmp_path):
     moved = movements_frame(
         [Movement("a", dt.date(2023, 9, 8), "United States", "US", BASE_101, BASE_201, "M.", 0, 2)]
@@ -76,6 +90,19 @@ def test_movements_geojson_lines_and_properties(tmp_path):
         "date": "2023-09-08",
         "sentence": "M.",
     }
+
+
+def test_movements_geojson_follows_its_rows_however_its_lines_were_kept(tmp_path):
+    there = Movement(
+        "a", dt.date(2023, 9, 8), "United States", "US", BASE_101, BASE_201, "M.", 0, 2
+    )
+    back = Movement("b", dt.date(2023, 9, 9), "United States", "US", BASE_201, BASE_101, "N.", 0, 2)
+    for movements in ([there], [there, back], [back], [there]):
+        path = write_movements(movements_frame(movements), tmp_path / "movements.geojson")
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+        assert [(f["properties"]["from"], f["geometry"]["coordinates"][0]) for f in features] == [
+            (m.origin.name, [m.origin.lon, m.origin.lat]) for m in movements
+        ]
 
 
 def test_empty_outputs_are_still_valid(tmp_path):
