@@ -256,8 +256,8 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
         default=0,
         metavar="N",
         help="processes for new articles (default: one per core); with more than one, the "
-        "HTML map and data files and the static image are written by two processes side "
-        "by side",
+        "HTML map, and the data files with the static image, are written by two processes "
+        "side by side",
     )
     parser.add_argument(
         "--fresh",

@@ -91,11 +91,11 @@ def join_and_write(
     """The build ``join`` makes, and every output of it written into ``out``.
 
     With ``jobs`` > 1 and an image to draw, two `geomap.worker` processes write the
-    outputs from the build's `Tables`, side by side: one the data files, map.html and
-    embed.html, the other the static image. The CLI forks them when a build starts
-    (`start_writers`), so that they import folium and matplotlib while this process reads
-    and joins the articles; a long-lived program keeps them for its next builds (drawing
-    gets faster when repeated in one process: matplotlib keeps its fonts and glyphs).
+    outputs from the build's `Tables`, side by side: one map.html and embed.html, the
+    other the data files and the static image (together about as long as the pages).
+    The CLI forks them when a build starts (`start_writers`), so that they import folium
+    and matplotlib while this process reads and joins the articles; a long-lived program
+    keeps them for its next builds, and they keep what the next build would redo.
     """
     report = report or Report()
     image = report.image_path(out)
@@ -107,9 +107,10 @@ def join_and_write(
             return result, [out / name for name in _gathered(waits)]
         result = join()
         tables = result.tables()
-        files = [out / name for name in _write_files((tables, out, report))]
+        data = write_data(tables, out)  # first: quick, and there even if the map fails
+        pages = write_pages(tables, out, report)
         drawn = [write_image(tables, image, report)] if image else []
-        return result, [*files, *drawn]
+        return result, [*pages, *data, *drawn]
     except OSError as err:
         raise OutputError(f"could not write into {out}: {err}") from err
 
@@ -129,8 +130,8 @@ def _beside(jobs: int, image: bool) -> bool:
 
 
 def _writers() -> list[Worker]:
-    """The process writing the pages and data files, and the one drawing the image."""
-    return [worker(_write_files, _import_render), worker(_draw_image, _import_static_map)]
+    """The process writing the pages, and the one writing the data files and the image."""
+    return [worker(_write_pages, _import_render), worker(_write_data_and_image, _import_static_map)]
 
 
 def _gathered(waits: list[Callable[[], list[str]]]) -> list[str]:
@@ -148,20 +149,20 @@ def _gathered(waits: list[Callable[[], list[str]]]) -> list[str]:
     return names
 
 
-def _write_files(job: tuple[Tables, Path, Report]) -> list[str]:
-    """The names of every output but the static image, written: the data files first
-    (quick, and there even when the map cannot be written), then the pages."""
+def _write_pages(job: tuple[Tables, Path, Report]) -> list[str]:
+    """The names of map.html and embed.html, written."""
     tables, out, report = job
-    data = write_data(tables, out)
-    return [path.name for path in [*write_pages(tables, out, report), *data]]
+    return [path.name for path in write_pages(tables, out, report)]
 
 
-def _draw_image(job: tuple[Tables, Path, Report]) -> list[str]:
-    """The name of the static image, drawn."""
+def _write_data_and_image(job: tuple[Tables, Path, Report]) -> list[str]:
+    """The names of the data files and the static image, written in that order: the
+    data files are there even when the image cannot be drawn."""
     tables, out, report = job
     image = report.image_path(out)
     assert image is not None  # only sent when there is an image (`_beside`)
-    return [write_image(tables, image, report).name]
+    data = write_data(tables, out)
+    return [path.name for path in [*data, write_image(tables, image, report)]]
 
 
 def _import_render() -> None:
