@@ -52,8 +52,12 @@ def columns(frame: pd.DataFrame) -> list[list]:
 
 
 def _with_none(column: pd.Series) -> list:
-    """A column's values as a list, missing ones as None (one vectorised test, not one a value)."""
-    values = column.tolist()
+    """A column's values as a list, missing ones as None (one vectorised test, not one a value).
+
+    Through an object array: geopandas' ``tolist`` takes each geometry by itself (3 ms
+    for 2,400 points, against 0.02).
+    """
+    values = column.to_numpy(dtype=object).tolist()
     for i in np.flatnonzero(column.isna().to_numpy()):
         values[i] = None
     return values
