@@ -12,6 +12,7 @@ import bisect
 import contextlib
 import datetime as dt
 import functools
+import hashlib
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -20,6 +21,7 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import orjson
 import xyzservices
 from branca.element import Element, MacroElement, Template
 from shapely.geometry import Point
@@ -172,20 +174,45 @@ def _first_day(records: Iterable[Record]) -> dt.date | None:
 def country_popups(
     countries: gpd.GeoDataFrame, figures: Iterable[Record], article_names: Mapping[str, str]
 ) -> list[str]:
-    """Each country's popup, empty for a neighbour with no troop figures (no popup)."""
+    """Each country's popup, empty for a neighbour with no troop figures (no popup).
+
+    A popup lists every figure reported in its country, a thousand in a busy one, so it
+    is kept while the process runs under a hash of all it shows (`_shown_in_popup`), and
+    made again only when that changed.
+    """
     here = grouped((f for f in figures if f["country"]), "country")
-    return [
-        country_popup(name, int(mentions), here.get(code, ()), article_names)
-        if touched or code in here
-        else ""
-        for code, name, mentions, touched in zip(
-            countries["iso_a2"],
-            countries["name"],
-            countries["mentions"],
-            countries["touched"],
-            strict=True,
-        )
-    ]
+    made: dict[bytes, str] = {}
+    popups = []
+    for code, name, mentions, touched in zip(
+        countries["iso_a2"], countries["name"], countries["mentions"], countries["touched"],
+        strict=True,
+    ):  # fmt: skip
+        if not (touched or code in here):
+            popups.append("")
+            continue
+        reported = here.get(code, ())
+        shown = (name, int(mentions), [_shown_in_popup(f, article_names) for f in reported])
+        key = hashlib.blake2b(orjson.dumps(shown), digest_size=16).digest()
+        popup = made.get(key) or _kept_popups.get(key)
+        if popup is None:
+            popup = country_popup(name, int(mentions), reported, article_names)
+        made[key] = popup
+        popups.append(popup)
+    _kept_popups.clear()
+    _kept_popups.update(made)
+    return popups
+
+
+#: The country popups of the last map, by a hash of what they show (`country_popups`).
+_kept_popups: dict[bytes, str] = {}
+
+
+def _shown_in_popup(figure: Record, article_names: Mapping[str, str]) -> tuple:
+    """All that `country_popup` shows of ``figure``."""
+    return (
+        figure["actor"], figure["date"], figure["count"], figure["qualifier"], figure["unit"],
+        figure["status"], figure["location"], article_names[figure["article"]],
+    )  # fmt: skip
 
 
 def add_countries_layer(fmap: folium.Map, countries: gpd.GeoDataFrame) -> None:

@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -386,6 +387,31 @@ def test_country_popup_lists_an_actors_figures_newest_first(corpus_html):
         ("2023-01-10", "1,500 troops, present"),
     ]
     assert "Niger, June <small>(a3)</small>" in france
+
+
+def test_country_popup_kept_from_the_last_map_follows_each_thing_it_shows():
+    """Popups are kept by a hash of what they show: a changed count, status, place or
+    article title gives the new popup, never the one kept from the map before."""
+    figures, moved, mentions, titles = corpus_inputs()
+
+    def niger(figures=figures, titles=titles):
+        html = troop_map(figures, moved, mentions, titles)
+        return one(html, "Countries (shaded by mentions)", iso_a2="NE")["popup"]
+
+    def changed(**change):
+        return [*figures[:1], dataclasses.replace(figures[1], **change), *figures[2:]]
+
+    first = niger()
+    assert "1,200 troops, present · " in first
+    for variant, shown in [
+        (changed(count=1250), "1,250 troops, present · "),
+        (changed(status="departed"), "1,200 troops, departed · "),
+        (changed(location=AGADEZ), "1,200 troops, present at Agadez · "),
+    ]:
+        assert niger() == first  # kept
+        assert shown in niger(variant)
+    assert niger() == first
+    assert "Niger in June <small>(a3)</small>" in niger(titles={**titles, "a3": "Niger in June"})
 
 
 def test_conflicting_same_day_figures_are_both_kept(corpus_html):
