@@ -193,7 +193,8 @@ _ACTOR_NOUNS = {
     "trainers",
     "mission",
 }
-# Capitalised heads after a country name that make a organisation name ("US Army").
+# Capitalised heads after a country name that make a organisation name ("US Army"); each
+# a `_Around.before_name`.
 _ORG_HEADS = {
     "Army",
     "Air",
@@ -692,57 +693,70 @@ def _features(
     sentence_starts: set[int],
     around: _Around,
 ) -> list[float]:
-    """The `recognise.FEATURES` of the match over tokens i..j (article-level ones left 0)."""
-    name, start = match.text, match.start
+    """The `recognise.FEATURES` of the match over tokens i..j (article-level ones left 0).
+
+    The context-free values come from ``facts``; every feature set here is 0 there, so a
+    feature that is off is left alone (a flag is written only when on: most are off).
+    """
+    name, start, end = match.text, match.start, match.end
     values = list(facts.values)
     prev_plain, prev_word, next_word = around.prev_plain, around.prev_word, around.next_word
-    after_name = _after_name(around)
-    before_name = bool(
-        next_word
-        and next_word[0].isupper()
-        and not next_word.isupper()
-        and next_word.casefold() not in _CONNECTORS
-    )
-    values[_F["after_particle"]] = float(_after_particle(text, tokens, i, around))
+    after_name, before_name = around.after_name, around.before_name
+    sentence_start = start in sentence_starts
+    if around.after_particle:
+        values[_F["after_particle"]] = 1.0
     if prev_plain in recognise.SPEECH_VERBS or (
         around.next_any.casefold() in recognise.SPEECH_VERBS and "." not in around.gap_after
     ):
         values[_F["near_speech_verb"]] = 1.0
-    sentence_start = start in sentence_starts
-    values[_F["several_words"]] = float(i != j)
-    values[_F["sentence_start"]] = float(sentence_start)
-    values[_F["after_quote"]] = float(start > 0 and text[start - 1] in recognise._QUOTES)
-    values[_F["after_locative"]] = float(prev_plain in _LOCATIVE)
-    values[_F["after_name"]] = float(after_name)
-    values[_F["before_name"]] = float(before_name)
-    values[_F["before_name_large"]] = float(before_name and facts.large)
-    values[_F["after_title"]] = float(prev_plain.rstrip(".") in recognise.TITLES)
-    values[_F["adjectival"]] = float(match.role == "adjectival")
-    values[_F["associative"]] = float(match.role == "associative")
-    values[_F["possessive"]] = float(text.startswith(("'s", "’s"), match.end))
-    if not match.demonym:
-        plausible = facts.plausible_inside and not (sentence_start and _small_one_word(name, facts))
-        values[_F["small_place_weak"]] = float(not plausible)
-    values[_F["after_name_large"]] = float(after_name and facts.large)
-    values[_F["before_media"]] = float(next_word in recognise.MEDIA_HEADS)
-    values[_F["before_institution"]] = float(next_word in recognise.INSTITUTION_HEADS)
-    values[_F["before_facility"]] = float(next_word in recognise.FACILITY_HEADS)
-    values[_F["dateline"]] = float(
+    if i != j:
+        values[_F["several_words"]] = 1.0
+        if _word(text, tokens, i) in _COMPASS:
+            values[_F["compass_prefix"]] = 1.0
+    if sentence_start:
+        values[_F["sentence_start"]] = 1.0
+    if start > 0 and text[start - 1] in recognise._QUOTES:
+        values[_F["after_quote"]] = 1.0
+    if prev_plain in _LOCATIVE:
+        values[_F["after_locative"]] = 1.0
+    if after_name:
+        values[_F["after_name"]] = 1.0
+        values[_F["after_common_word"]] = recognise.word_frequency(prev_word) / 7
+        values[_F["after_first_name"]] = recognise.person_name(prev_word)[0]
+        if facts.large:
+            values[_F["after_name_large"]] = 1.0
+    if before_name:
+        values[_F["before_name"]] = 1.0
+        values[_F["before_common_word"]] = recognise.word_frequency(next_word) / 7
+        values[_F["before_surname"]] = recognise.person_name(next_word)[1]
+        if facts.large:
+            values[_F["before_name_large"]] = 1.0
+    if prev_plain.rstrip(".") in recognise.TITLES:
+        values[_F["after_title"]] = 1.0
+    if match.role == "adjectival":
+        values[_F["adjectival"]] = 1.0
+    elif match.role == "associative":
+        values[_F["associative"]] = 1.0
+    if text.startswith(("'s", "’s"), end):
+        values[_F["possessive"]] = 1.0
+    if not match.demonym and not (
+        facts.plausible_inside and not (sentence_start and _small_one_word(name, facts))
+    ):
+        values[_F["small_place_weak"]] = 1.0
+    if next_word in recognise.MEDIA_HEADS:
+        values[_F["before_media"]] = 1.0
+    if next_word in recognise.INSTITUTION_HEADS:
+        values[_F["before_institution"]] = 1.0
+    if next_word in recognise.FACILITY_HEADS:
+        values[_F["before_facility"]] = 1.0
+    if (
         name.isupper()
         and len(name) > ABBREVIATION_LETTERS
         and (start == 0 or text[start - 1] == "\n")
-    )
-    if before_name:
-        values[_F["before_common_word"]] = recognise.word_frequency(next_word) / 7
-    if after_name:
-        values[_F["after_common_word"]] = recognise.word_frequency(prev_word) / 7
-    hyphenated = text.startswith("-", match.end) or text.endswith("-", 0, start)
-    values[_F["hyphenated"]] = float(hyphenated)
-    values[_F["compass_prefix"]] = float(i != j and _word(text, tokens, i) in _COMPASS)
-    if after_name:
-        values[_F["after_first_name"]] = recognise.person_name(prev_word)[0]
-    if before_name:
-        values[_F["before_surname"]] = recognise.person_name(next_word)[1]
+    ):
+        values[_F["dateline"]] = 1.0
+    if text.startswith("-", end) or text.endswith("-", 0, start):
+        values[_F["hyphenated"]] = 1.0
     return values
 
 
@@ -757,6 +771,9 @@ class _Around(NamedTuple):
     next_any: str
     next_word: str
     gap_after: str  # the characters between the name and next_any
+    after_name: bool  # `_after_name`
+    after_particle: bool  # `_after_particle`
+    before_name: bool  # next_word is a capitalised word, no acronym or connector
 
 
 def _around(text: str, tokens: list[tuple[int, int]], i: int, j: int) -> _Around:
@@ -775,7 +792,22 @@ def _around(text: str, tokens: list[tuple[int, int]], i: int, j: int) -> _Around
         next_word = next_any if gap_after == " " else ""
     else:
         gap_after = next_any = next_word = ""
-    return _Around(prev_any, prev_any.casefold(), prev_word, next_any, next_word, gap_after)
+    return _Around(
+        prev_any,
+        prev_any.casefold(),
+        prev_word,
+        next_any,
+        next_word,
+        gap_after,
+        _after_name(prev_word),
+        prev_word in _NAME_PARTICLES and _after_particle(text, tokens, i),
+        bool(
+            next_word
+            and next_word[0].isupper()
+            and not next_word.isupper()
+            and next_word.casefold() not in _CONNECTORS
+        ),
+    )
 
 
 _COMPASS = {
@@ -942,12 +974,11 @@ def _role(text: str, tokens, i: int, j: int, best: Place, around: _Around) -> st
     None when the name is part of a longer proper name (a person's, an organisation's).
     """
     next_word = around.next_word
-    if next_word and next_word[0].isupper() and not next_word.isupper():
-        if best.kind == "country" and next_word in _ORG_HEADS:
-            return "adjectival"
-        if next_word.casefold() not in _CONNECTORS:
-            return None  # part of a longer proper name: "Kathleen FitzGibbon", "Washington Post"
-    if _after_name(around) or _after_particle(text, tokens, i, around):
+    if best.kind == "country" and next_word in _ORG_HEADS:
+        return "adjectival"
+    if around.before_name:
+        return None  # part of a longer proper name: "Kathleen FitzGibbon", "Washington Post"
+    if around.after_name or around.after_particle:
         return None  # "Joe Biden", "President Bazoum"; a surname: "Philippe de Marigny"
     if best.kind not in ("country", "city"):
         return "literal"
@@ -958,19 +989,19 @@ def _role(text: str, tokens, i: int, j: int, best: Place, around: _Around) -> st
     return "literal"
 
 
-def _after_name(around: _Around) -> bool:
-    """True after a capitalised word that is no function word or acronym: "Joe Biden",
-    "President Bazoum"."""
-    word = around.prev_word
+def _after_name(word: str) -> bool:
+    """True after a capitalised word (``word``, joined to the name by a space) that is no
+    function word or acronym: "Joe Biden", "President Bazoum"."""
     return bool(
         word and word[0].isupper() and word.casefold() not in _FUNCTION_WORDS and not word.isupper()
     )
 
 
-def _after_particle(text: str, tokens, i: int, around: _Around) -> bool:
-    """True after a name particle that follows a capitalised word: a surname, "Philippe de
-    Marigny", "Ludwig van Beethoven"."""
-    if around.prev_word not in _NAME_PARTICLES or not _joined(text, tokens, i - 2, i - 1):
+def _after_particle(text: str, tokens, i: int) -> bool:
+    """True after a name particle (token i - 1, one of `_NAME_PARTICLES` joined to token i)
+    that follows a capitalised word: a surname, "Philippe de Marigny", "Ludwig van
+    Beethoven"."""
+    if not _joined(text, tokens, i - 2, i - 1):
         return False
     before = _word(text, tokens, i - 2)
     return before[0].isupper() and before.casefold() not in _FUNCTION_WORDS
