@@ -18,10 +18,11 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Container, Sequence, Set
+from collections.abc import Container, Sequence, Set
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -440,14 +441,15 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
         if name not in readings:
             readings[name] = _resolve(match, first, gazetteer)[0]
     resolved = [readings[name] for name in names]
-    chosen = settled = _in_context(article.text, names, matches, resolved, gazetteer)
+    joins = _joins(article.text, matches)
+    chosen = settled = _in_context(joins, names, matches, resolved, gazetteer)
     for _ in range(MAX_PASSES - 1):
         again = [place for place, _, _ in settled]
         if again == resolved:
             chosen = settled
             break
         resolved = again
-        settled = _in_context(article.text, names, matches, resolved, gazetteer)
+        settled = _in_context(joins, names, matches, resolved, gazetteer)
     mentions = []
     for match, (place, confidence, why) in zip(matches, chosen, strict=True):
         i = bisect.bisect_right(starts, match.start) - 1  # the sentence holding the mention
@@ -473,7 +475,7 @@ def geoparse(article: Article, gazetteer: Gazetteer | None = None) -> list[Menti
 
 
 def _in_context(
-    text: str,
+    joins: _Joins,
     names: list[tuple],
     matches: list[_Match],
     readings: list[Place],
@@ -489,8 +491,8 @@ def _in_context(
     choices: dict[tuple, tuple[Place, float, str]] = {}
     chosen = []
     for k, (name, match, reading) in enumerate(zip(names, matches, readings, strict=True)):
-        within = _qualifier(text, matches, readings, k)
-        listed = _listed_with(text, matches, readings, k)
+        within = _qualifier(joins, readings, k)
+        listed = _listed_with(joins, readings, k)
         choice = (*name, id(within), id(listed), id(reading))
         if choice not in choices:
             context = _other_votes(votes, reading if not match.demonym else None)
@@ -1082,42 +1084,42 @@ def _neighbours(points: list[tuple[str, _Point]], match: _Match) -> list[_Point]
     return list({id(point.place): point for other, point in points if other != name}.values())
 
 
-def _qualifier(text: str, matches: list[_Match], readings: list[Place], k: int) -> Place | None:
+class _Joins(NamedTuple):
+    """How each mention is joined to the next, neither a demonym; found once an article (the
+    passes in context differ only by the readings). Entry k is about mentions k and k + 1."""
+
+    comma: list[bool]  # "Richmond, Virginia": the next may say where this one is
+    listed: list[bool]  # "California or Washington": names of one list (`_LIST_JOINS`)
+
+
+def _joins(text: str, matches: list[_Match]) -> _Joins:
+    comma, listed = [], []
+    for match, following in itertools.pairwise(matches):
+        gap = text[match.end : following.start]
+        plain = not (match.demonym or following.demonym)
+        comma.append(plain and gap.strip() == ",")
+        listed.append(plain and gap in _LIST_JOINS)
+    return _Joins(comma, listed)
+
+
+def _qualifier(joins: _Joins, readings: list[Place], k: int) -> Place | None:
     """The region or country named right after a place, "Richmond, Virginia": or None."""
-    return _area_beside(text, matches, readings, k, k + 1, lambda gap: gap.strip() == ",")
+    return _area(readings[k + 1]) if k < len(joins.comma) and joins.comma[k] else None
 
 
-def _listed_with(text: str, matches: list[_Match], readings: list[Place], k: int) -> Place | None:
+def _listed_with(joins: _Joins, readings: list[Place], k: int) -> Place | None:
     """A state, province or country a place is listed with, "California or Washington":
     the kind (and country) of place the list is of; or None."""
-    for other in (k - 1, k + 1):
-        reading = _area_beside(text, matches, readings, k, other, _LIST_JOINS.__contains__)
+    if k > 0 and joins.listed[k - 1]:
+        reading = _area(readings[k - 1])
         if reading is not None:
             return reading
-    return None
+    return _area(readings[k + 1]) if k < len(joins.listed) and joins.listed[k] else None
 
 
-def _area_beside(
-    text: str,
-    matches: list[_Match],
-    readings: list[Place],
-    k: int,
-    other: int,
-    joins: Callable[[str], bool],
-) -> Place | None:
-    """The reading of mention ``other`` when it is a region or country within a country and
-    the text between it and mention ``k`` ``joins`` them; None otherwise, or for demonyms."""
-    if not 0 <= other < len(matches) or matches[k].demonym or matches[other].demonym:
-        return None
-    first, last = sorted((k, other))
-    reading = readings[other]
-    if (
-        joins(text[matches[first].end : matches[last].start])
-        and reading.kind in ("region", "country")
-        and reading.country
-    ):
-        return reading
-    return None
+def _area(reading: Place) -> Place | None:
+    """``reading`` when it is a region or country within a country, else None."""
+    return reading if reading.kind in ("region", "country") and reading.country else None
 
 
 def _other_votes(votes: Counter[str], reading: Place | None) -> Set[str]:
