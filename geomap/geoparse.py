@@ -578,7 +578,7 @@ def candidates(
         if capital:
             only = "city"
         else:
-            only = _only_kind(text, start, places, around) if kind == "place" else ""
+            only = _only_kind(text, start, facts, around) if kind == "place" else ""
         if only:
             places = _places_of_kind(gazetteer, key, False, only)
         match = _Match(start, end, text[start:end], places, role, kind == "demonym", key, only)
@@ -646,6 +646,7 @@ class _NameFacts(NamedTuple):
     primary: bool  # some place's own name, not only an alternate spelling
     large: bool
     plausible_inside: bool  # `_plausible_inside`
+    kinds: frozenset[str]  # of the places
     values: tuple[float, ...]  # the context-free features, in FEATURES order (0 elsewhere)
 
 
@@ -682,7 +683,8 @@ def _name_facts(gazetteer: Gazetteer, name: str, demonym: bool) -> _NameFacts:
     ):
         values[_F[feature]] = float(value)
     plausible_inside = _plausible_inside(name, places[0], primary)
-    return _NameFacts(places, best, primary, large, plausible_inside, tuple(values))
+    kinds = frozenset(place.kind for place in places)
+    return _NameFacts(places, best, primary, large, plausible_inside, kinds, tuple(values))
 
 
 def _features(
@@ -845,20 +847,20 @@ _ARTICLE_BEFORE = re.compile(
 )
 
 
-def _only_kind(text: str, start: int, places: tuple[Place, ...], around: _Around) -> str:
+def _only_kind(text: str, start: int, facts: _NameFacts, around: _Around) -> str:
     """The one kind of place a name can mean where it is written at ``start``, or "".
 
     After "the", a sea or other natural feature: towns take no article ("the Atlantic" is
     the ocean, not Atlantic, Iowa). Before a newspaper's word, a city of some size: "The
     Washington Post" is D.C.'s, not the state's ("The Texas Tribune" stays the state's).
     """
-    kinds = {place.kind for place in places}
+    kinds = facts.kinds
     if "other" in kinds and _ARTICLE_BEFORE.search(text, max(0, start - 40), start):
         return "other"
     if (
         len(kinds) > 1
         and around.next_word in recognise.MEDIA_HEADS
-        and any(p.kind == "city" and p.population >= NEWSPAPER_CITY for p in places)
+        and any(p.kind == "city" and p.population >= NEWSPAPER_CITY for p in facts.places)
     ):
         return "city"
     return ""
