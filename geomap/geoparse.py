@@ -491,6 +491,9 @@ def _in_context(
     choices: dict[tuple, tuple[Place, float, str]] = {}
     chosen = []
     for k, (name, match, reading) in enumerate(zip(names, matches, readings, strict=True)):
+        if len(match.candidates) == 1:  # nothing to choose: no context to gather
+            chosen.append(_resolve(match, (), gazetteer))
+            continue
         within = _qualifier(joins, readings, k)
         listed = _listed_with(joins, readings, k)
         choice = (*name, id(within), id(listed), id(reading))
@@ -583,7 +586,8 @@ def candidates(
             places = _places_of_kind(gazetteer, key, False, only)
         match = _Match(start, end, text[start:end], places, role, kind == "demonym", key, only)
         values = _features(text, tokens, first, j, match, facts, sentence_starts, around)
-        values[_F["extended_to_head"]] = float(head is not None)
+        if head is not None:
+            values[_F["extended_to_head"]] = 1.0
         if first > 1 and around.prev_any == "of":
             # "Chamber of Commerce", "University of California", "Republic of Armenia"
             values[_F["after_head_of"]] = float(_word(text, tokens, first - 2) in _HEADS_BEFORE_OF)
@@ -592,8 +596,10 @@ def candidates(
         found.append((match, values))
     names = Counter(match.text for match, _ in found)
     for match, values in found:
-        values[_F["surname_in_article"]] = float(match.text in surnames)
-        values[_F["repeated"]] = float(names[match.text] > 1)
+        if match.text in surnames:
+            values[_F["surname_in_article"]] = 1.0
+        if names[match.text] > 1:
+            values[_F["repeated"]] = 1.0
     return found
 
 
@@ -914,7 +920,7 @@ def _longest_name(
     # Grow the window over joined words while a name, demonym or not-place may go on with
     # the next character; check, longest first, the windows that spell one and end with a
     # capitalised word or a number.
-    spelled = []
+    prefixes, spelled = gazetteer.prefixes, []
     last = min(len(tokens), i + gazetteer.max_name_words) - 1
     for j in range(i, last + 1):
         word_start, end = tokens[j]
@@ -923,7 +929,7 @@ def _longest_name(
         else:
             key = text[start:end].replace("’", "'").casefold()
             then = text[end : end + 1].replace("’", "'")
-        known, following = gazetteer.prefixes[key]
+        known, following = prefixes[key]
         if known and (text[word_start].isupper() or text[word_start:end].isdigit()):
             spelled.append(j)
         if not "" < following <= then or j == last or text[end : tokens[j + 1][0]] not in _JOINERS:
@@ -1243,12 +1249,14 @@ def _nearness(point: _Point, scale: float, neighbours: Sequence[_Point]) -> floa
     """How near ``point`` is to the nearest of ``neighbours``: 1 at the same place, falling
     to 0 at ``scale`` km (REGION_KM from a region: a region is near the places within its
     own size); 0 when none is that near."""
-    near = 0.0
+    near, lat = 0.0, point.lat
     for other in neighbours:
         limit = REGION_KM if other.kind == "region" else scale
         # 1° of latitude is at least 111 km: most neighbours are ruled out here.
-        if KM_PER_DEGREE * abs(other.lat - point.lat) < limit:
-            near = max(near, 1 - _distance(point, other) / limit)
+        if KM_PER_DEGREE * abs(other.lat - lat) < limit:
+            nearness = 1 - _distance(point, other) / limit
+            if nearness > near:
+                near = nearness
     return near
 
 
