@@ -32,6 +32,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import itertools
 import marshal
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -110,6 +111,15 @@ def geojson_geometry(geometry: BaseGeometry) -> dict:
         coordinates = shapely.get_coordinates(geometry).tolist()
         return {"type": kind, "coordinates": tuple(map(tuple, coordinates))}
     return orjson.loads(shapely.to_geojson(geometry))
+
+
+def coordinates(geometries: Sequence[BaseGeometry]) -> list[tuple[tuple[float, float], ...]]:
+    """Each geometry's (x, y) pairs, read from shapely at once (a point has one pair)."""
+    array = np.asarray(geometries, dtype=object)
+    xy = shapely.get_coordinates(array).tolist()
+    bounds = [0, *np.cumsum(shapely.get_num_coordinates(array)).tolist()]
+    pairs = list(map(tuple, xy))
+    return [tuple(pairs[start:end]) for start, end in itertools.pairwise(bounds)]
 
 
 def place_points(places: Sequence[Place | None]) -> np.ndarray:

@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 
-from geomap.boundaries import FIGURE_COLUMNS
+from geomap.boundaries import FIGURE_COLUMNS, coordinates
 from geomap.exceptions import OutputError
 from geomap.feature_cache import CACHE_NAME, FeatureCache
 from geomap.files import write_whole
@@ -296,21 +294,16 @@ def _plain(value: Any) -> Any:
 
 def _shapes(geometries: gpd.GeoSeries) -> list[tuple[str, tuple]]:
     """Each point's or line's GeoJSON type and coordinates (a point's (x, y), a line's
-    tuple of them), read from shapely at once."""
-    array = geometries.to_numpy()
-    xy = shapely.get_coordinates(array).tolist()
-    ends = np.cumsum(shapely.get_num_coordinates(array)).tolist()
+    tuple of them)."""
     shapes: list[tuple[str, tuple]] = []
-    start = 0
-    for geometry, end in zip(array, ends, strict=True):
+    for geometry, pairs in zip(geometries, coordinates(geometries.to_numpy()), strict=True):
         kind = geometry.geom_type
         if kind == "Point":
-            shapes.append((kind, tuple(xy[start])))
+            shapes.append((kind, pairs[0]))
         elif kind == "LineString":
-            shapes.append((kind, tuple(map(tuple, xy[start:end]))))
+            shapes.append((kind, pairs))
         else:
             raise ValueError(f"a data file holds points and lines, not a {kind}")
-        start = end
     return shapes
 
 

@@ -26,7 +26,7 @@ import xyzservices
 from branca.element import Element, MacroElement, Template
 from shapely.geometry import Point
 
-from geomap.boundaries import date_key
+from geomap.boundaries import coordinates, date_key
 from geomap.feature_cache import FeatureCache
 from geomap.popups import (
     ArticleNames,
@@ -303,19 +303,31 @@ def add_figures_layer(
     Figures without a number are never drawn as zero (see `_location_features`).
     """
     largest = max((f["count"] for f in figures if f["count"] is not None), default=1)
+    at: dict[str, list[tuple[Record, tuple]]] = {}
+    for row, pairs in zip(figures, coordinates([f["geometry"] for f in figures]), strict=True):
+        at.setdefault(row["location"], []).append((row, pairs))
     features = []
-    for location, here in grouped(figures, "location").items():
+    for location, placed in at.items():
+        here = [row for row, _ in placed]
         features += context.cache.features(
-            ("figures", location, here, largest, _inputs(context, here)),
+            ("figures", location, _inputs(context, placed), largest),
             functools.partial(_location_features, location, here, largest, context),
         )
     return feature_layer(fmap, "Troop figures", features, context.period)
 
 
-def _inputs(context: LayerContext, rows: list[Record]) -> tuple:
-    """What a layer's features take from ``context`` for ``rows`` (reports of figures or
-    movements): the names of their articles, and whether there is a time slider."""
-    return [context.article_names[row["article"]] for row in rows], context.period is not None
+def _inputs(context: LayerContext, placed: list[tuple[Record, tuple]]) -> tuple:
+    """All that a layer's features are made of for some reports of figures or movements
+    (each with its geometry's coordinates), for their key in the `FeatureCache`: the
+    rows' values and coordinates, the names of their articles, and whether there is a
+    time slider.
+
+    The layers read all coordinates from shapely at once (`coordinates`): a geometry in
+    a key would be turned into GeoJSON by itself.
+    """
+    values = [tuple(v for k, v in row.items() if k != "geometry") for row, _ in placed]
+    names = [context.article_names[row["article"]] for row, _ in placed]
+    return values, [pairs for _, pairs in placed], names, context.period is not None
 
 
 def _location_features(
@@ -431,14 +443,15 @@ def add_movements_layer(
     Reports of the same actor moving between the same places share one line, shown
     from the first report on; its popup lists them all.
     """
-    routes: dict[tuple, list[Record]] = {}
-    for move in movements:
-        key = (move["actor"], move["from"], move["to"], tuple(move["geometry"].coords))
-        routes.setdefault(key, []).append(move)
+    routes: dict[tuple, list[tuple[Record, tuple]]] = {}
+    lines = coordinates([move["geometry"] for move in movements])
+    for move, line in zip(movements, lines, strict=True):
+        routes.setdefault((move["actor"], move["from"], move["to"], line), []).append((move, line))
     features = []
-    for (actor, origin, destination, _), reports in routes.items():
+    for (actor, origin, destination, _), placed in routes.items():
+        reports = [move for move, _ in placed]
         features += context.cache.features(
-            ("movements", reports, _inputs(context, reports)),
+            ("movements", _inputs(context, placed)),
             functools.partial(_route_features, actor, origin, destination, reports, context),
         )
     return feature_layer(fmap, "Movements", features, context.period)

@@ -8,6 +8,7 @@ from bench.corpus import make_corpus
 from geomap import render
 from geomap.cli import main
 from geomap.feature_cache import CACHE_NAME, FeatureCache
+from geomap.popups import ArticleNames
 
 DAY = dt.date(2023, 6, 1)
 
@@ -88,6 +89,29 @@ def test_a_damaged_or_foreign_cache_is_ignored(tmp_path, monkeypatch, damage):
 def test_an_unknown_value_in_the_inputs_is_an_error():
     with pytest.raises(TypeError, match="not JSON serializable: object"):
         FeatureCache().features((object(),), list)
+
+
+def test_a_layers_key_holds_each_rows_values_coordinates_and_article_name():
+    """What the troop layers key their features by (`render._inputs`) changes with a
+    point or line moved, a value changed or an article retitled, and only then."""
+    context = render.LayerContext({}, ArticleNames({"a": "A"}), None, FeatureCache())
+
+    def key(rows, context=context):
+        pairs = render.coordinates([row["geometry"] for row in rows])
+        return orjson.dumps(render._inputs(context, list(zip(rows, pairs, strict=True))))
+
+    row = {"article": "a", "count": 1100, "geometry": Point(2.1, 13.5)}
+    line = {"article": "a", "geometry": LineString([(2.1, 13.5), (8.0, 17.0)])}
+    first = key([row, line])
+    assert key([dict(row), dict(line)]) == first
+    for rows in (
+        [{**row, "geometry": Point(2.1, 13.6)}, line],
+        [row, {**line, "geometry": LineString([(2.1, 13.5), (8.0, 17.5)])}],
+        [{**row, "count": 1200}, line],
+    ):
+        assert key(rows) != first
+    retitled = render.LayerContext({}, ArticleNames({"a": "B"}), None, FeatureCache())
+    assert key([row, line], retitled) != first
 
 
 def test_a_rebuild_from_the_cache_writes_the_same_map_as_a_build_without_it(tmp_path, monkeypatch):
