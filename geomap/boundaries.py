@@ -34,7 +34,6 @@ import hashlib
 import io
 import itertools
 import marshal
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 import geopandas as gpd
@@ -164,13 +163,17 @@ def _countries_frame(columns: dict[str, list], shapes: list[bytes]) -> gpd.GeoDa
 
 def places_frame(counts: Iterable[PlaceCount]) -> gpd.GeoDataFrame:
     """Fold the articles' place counts (`geomap.tally`) into the ``places`` frame."""
-    iso = functools.lru_cache(maxsize=None)(_iso_date)  # each date formatted once
+    days: dict[dt.date | None, str] = {}  # each date formatted once
     tallies: dict[str, _PlaceTally] = {}
     for count in counts:  # one pass: a large corpus has tens of thousands
-        tally = tallies.get(count.place.id)
+        place_id, date = count.place.id, count.date
+        tally = tallies.get(place_id)
         if tally is None:
-            tally = tallies[count.place.id] = _PlaceTally(count)
-        tally.add(count, iso(count.date))
+            tally = tallies[place_id] = _PlaceTally(count)
+        day = days.get(date)
+        if day is None:
+            day = days[date] = _iso_date(date)
+        tally.add(count, day)
     rows = [tally.row() for tally in tallies.values()]
     points = place_points([tally.best.place for tally in tallies.values()])
     frame = _frame(rows, PLACE_COLUMNS, points)
@@ -182,19 +185,24 @@ def places_frame(counts: Iterable[PlaceCount]) -> gpd.GeoDataFrame:
 class _PlaceTally:
     """What the counts of one place add up to, gathered in one pass."""
 
+    __slots__ = ("best", "literal", "per_article", "said")
+
     def __init__(self, first: PlaceCount) -> None:
         self.best = first  # the most confident count, the first among equals
         self.literal = False
         self.said: list[tuple[str, str, tuple[str, ...]]] = []  # (ISO date, article, sentences)
-        self.per_article: Counter[tuple[str, str]] = Counter()  # (ISO date, article)
+        self.per_article: dict[tuple[str, str], int] = {}  # (ISO date, article) → mentions
 
     def add(self, count: PlaceCount, day: str) -> None:
         """Add ``count``, whose date is ``day`` in ISO form."""
         if count.confidence > self.best.confidence:
             self.best = count
-        self.literal = self.literal or count.literal
-        self.said.append((day, count.article_id, count.quotes))
-        self.per_article[day, count.article_id] += count.mentions
+        if count.literal:
+            self.literal = True
+        article = count.article_id
+        self.said.append((day, article, count.quotes))
+        per_article = self.per_article
+        per_article[day, article] = per_article.get((day, article), 0) + count.mentions
 
     def row(self) -> dict:
         place = self.best.place
@@ -207,7 +215,7 @@ class _PlaceTally:
             "kind": place.kind,
             "country": place.country,
             "role": "literal" if self.literal else "associative",
-            "mentions": self.per_article.total(),
+            "mentions": sum(self.per_article.values()),
             "geonameid": place.geonameid,
             "source": place.source,
             "resolution": self.best.resolution,
