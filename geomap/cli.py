@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import logging
 import os
@@ -54,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+@functools.cache
 def _parser() -> argparse.ArgumentParser:
+    """The command line's parser, made once a process: a program calling `main` build
+    after build (a notebook, the benchmark) spent 5 ms a call making it again."""
     parser = argparse.ArgumentParser(
         prog="geomap",
         description="Turn news articles into a layered map: places found in the text, "
