@@ -360,8 +360,9 @@ def _hidden(artists: Sequence[Artist]) -> Iterator[None]:
 
 
 #: The pixels of the layer files this process read or wrote last: by file, with their
-#: key and the file's size and modification time then (a file changed since is read again).
-_layer_pixels: dict[Path, tuple[str, tuple[int, int], np.ndarray]] = {}
+#: key and the file's size, modification time and inode then (a file changed or replaced
+#: since is read again).
+_layer_pixels: dict[Path, tuple[str, tuple[int, int, int], np.ndarray]] = {}
 #: At most the layers of this many files are kept: one output folder's two, and another's.
 KEPT_LAYER_FILES = 4
 
@@ -392,12 +393,12 @@ def _write_layer(file: Path, key: str, pixels: np.ndarray) -> None:
         _keep_layer(file, key, _written(file), pixels)
 
 
-def _written(file: Path) -> tuple[int, int]:
+def _written(file: Path) -> tuple[int, int, int]:
     status = file.stat()
-    return status.st_size, status.st_mtime_ns
+    return status.st_size, status.st_mtime_ns, status.st_ino
 
 
-def _keep_layer(file: Path, key: str, written: tuple[int, int], pixels: np.ndarray) -> None:
+def _keep_layer(file: Path, key: str, written: tuple[int, int, int], pixels: np.ndarray) -> None:
     if file not in _layer_pixels and len(_layer_pixels) >= KEPT_LAYER_FILES:
         _layer_pixels.clear()
     _layer_pixels[file] = (key, written, pixels)

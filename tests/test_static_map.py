@@ -10,6 +10,7 @@ from matplotlib.text import Annotation, Text
 
 from geomap import static_map
 from geomap.exceptions import OutputError
+from geomap.files import write_whole
 from geomap.pipeline import build
 from geomap.static_map import draw_map, save_figure
 from geomap.styles import presence_classes, shade
@@ -150,7 +151,7 @@ def test_layer_files_are_read_once_while_they_stay_the_same(seed, saved, tmp_pat
     assert png() == saved["png"].read_bytes()  # drawn: the files written and kept
     assert png() == saved["png"].read_bytes() and read == []
     legend = tmp_path / ".geomap-image-legend"
-    legend.write_bytes(legend.read_bytes())  # another process wrote it: read it again
+    write_whole(legend, legend.read_bytes())  # another process wrote it: read it again
     read.clear()
     assert png() == saved["png"].read_bytes() and read == [".geomap-image-legend"]
 
