@@ -29,7 +29,7 @@ from geomap.files import write_whole
 from geomap.geoparse import Mention
 from geomap.pipeline import MapBuild, Tables
 from geomap.styles import DEFAULT_SOURCE, columns
-from geomap.worker import Worker, submit_all, worker
+from geomap.worker import Worker, after_answer, submit_all, worker
 
 if TYPE_CHECKING:
     import folium
@@ -194,7 +194,7 @@ def write_pages(tables: Tables, out: Path, report: Report) -> list[Path]:
             cache=cache,
         )
         page = write_map(fmap, out / "map.html", inline=report.inline)
-    cache.save()
+    after_answer(cache.save)
     return [page, write_embed(out / "embed.html", report.title)]
 
 

@@ -31,6 +31,8 @@ from typing import Any
 from geomap.exceptions import OutputError
 
 _workers: dict[Callable[[Any], Any], Worker] = {}
+#: What this worker does once the job in hand is answered (`after_answer`); None outside one.
+_after: list[Callable[[], None]] | None = None
 
 
 def worker(work: Callable[[Any], Any], warm: Callable[[], None] = lambda: None) -> Worker:
@@ -42,6 +44,18 @@ def worker(work: Callable[[Any], Any], warm: Callable[[], None] = lambda: None) 
             kept.stop()
         kept = _workers[work] = Worker(work, warm)
     return kept
+
+
+def after_answer(task: Callable[[], None]) -> None:
+    """Run ``task`` once the job this worker is running has been answered, off the
+    build's path (keeping a cache for the next build); at once outside a worker job.
+
+    A task that fails is left at that: it may only save time, never make an output.
+    """
+    if _after is None:
+        task()
+    else:
+        _after.append(task)
 
 
 def submit_all(workers: Sequence[Worker], job: Any) -> list[Callable[[], Any]]:
@@ -115,6 +129,7 @@ def _serve(
     # elements and a matplotlib figure's artists point at each other) are collected
     # once a job is answered: left to the collector, which a build forks the workers
     # with paused, they kept ~13 MB a build. What the imports made is never scanned.
+    global _after
     gc.disable()
     gc.freeze()
     while True:
@@ -122,9 +137,14 @@ def _serve(
             job = jobs.recv()
         except EOFError:  # the building process has ended or let it go
             return
+        _after = []
         try:
             jobs.send((work(job), None))
         except BaseException as err:  # noqa: BLE001 - everything goes back to the builder
             jobs.send((None, f"{type(err).__name__}: {err}"))
-        del job  # a build's tables are not kept while waiting for the next
+        tasks, _after = _after, None
+        for task in tasks:
+            with contextlib.suppress(Exception):  # it only saves time (`after_answer`)
+                task()
+        del job, tasks  # a build's tables are not kept while waiting for the next
         gc.collect()

@@ -8,6 +8,7 @@ from bench.corpus import make_corpus
 from geomap import render
 from geomap.cli import main
 from geomap.feature_cache import CACHE_NAME, FeatureCache
+from geomap.files import write_whole
 from geomap.popups import ArticleNames
 
 DAY = dt.date(2023, 6, 1)
@@ -84,6 +85,23 @@ def test_a_damaged_or_foreign_cache_is_ignored(tmp_path, monkeypatch, damage):
     make = Maker()
     FeatureCache(path).features(("x",), make(("x",)))
     assert make.calls == 1
+
+
+def test_the_file_is_read_once_while_it_stays_as_written(tmp_path, monkeypatch):
+    path = tmp_path / CACHE_NAME
+    first = FeatureCache(path)
+    first.features(("x",), lambda: [{"type": "Feature"}])
+    first.save()
+    read = []
+    original = type(path).read_bytes
+    monkeypatch.setattr(type(path), "read_bytes", lambda p: read.append(p) or original(p))
+    make = Maker()
+    FeatureCache(path).features(("x",), make(("x",)))  # what this process wrote: kept
+    assert make.calls == 0 and read == []
+    write_whole(path, path.read_bytes())  # another process wrote it: read again
+    read.clear()
+    FeatureCache(path).features(("x",), make(("x",)))
+    assert make.calls == 0 and read == [path]
 
 
 def test_an_unknown_value_in_the_inputs_is_an_error():

@@ -4,11 +4,12 @@ import signal
 import sys
 import time
 import weakref
+from pathlib import Path
 
 import pytest
 
 from geomap.exceptions import OutputError
-from geomap.worker import submit_all, worker
+from geomap.worker import after_answer, submit_all, worker
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked")
 
@@ -20,6 +21,21 @@ def where(job):
     if job == "hang":
         time.sleep(60)
     return os.getpid(), job * 2, os.environ.get("GEOMAP_TEST_WORKER")
+
+
+def answer_then_note(job):
+    """Answer at once; afterwards (and slowly) note the job in the file ``job``, then fail
+    a second task; "check" answers whether the file holds the last job."""
+    if job[0] == "check":
+        return Path(job[1]).read_text() if Path(job[1]).exists() else None
+
+    def note():
+        time.sleep(0.3)
+        Path(job[1]).write_text("noted")
+
+    after_answer(note)
+    after_answer(lambda: 1 / 0)
+    return "answered"
 
 
 class Node:
@@ -120,3 +136,17 @@ def test_a_worker_collects_the_reference_cycles_its_jobs_leave():
         gc.enable()
     assert kept.submit("make")()
     assert kept.submit("check")()
+
+
+def test_tasks_after_the_answer_run_once_it_is_sent_and_may_fail(tmp_path):
+    """A worker answers first, then runs what the job left for afterwards (a cache to
+    save); a failing task leaves the worker serving. Outside a worker: at once."""
+    note = tmp_path / "note"
+    kept = worker(answer_then_note)
+    started = time.monotonic()
+    assert kept.submit(("note", str(note)))() == "answered"
+    assert time.monotonic() - started < 0.3 and not note.exists()
+    assert kept.submit(("check", str(note)))() == "noted"  # done before the next job
+    ran = []
+    after_answer(lambda: ran.append(1))
+    assert ran == [1]
