@@ -17,6 +17,7 @@ cache).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import multiprocessing as mp
@@ -31,6 +32,10 @@ from typing import Any
 from geomap.exceptions import OutputError
 
 _workers: dict[Callable[[Any], Any], Worker] = {}
+#: Seconds a worker asked to stop is given to finish what it does after its answer.
+STOP_WAIT = 2.0
+#: The job that asks a worker to end (`Worker.stop`).
+STOP = None
 #: What this worker does once the job in hand is answered (`after_answer`); None outside one.
 _after: list[Callable[[], None]] | None = None
 
@@ -112,10 +117,25 @@ class Worker:
             self._jobs.send_bytes(data)
 
     def stop(self) -> None:
-        """End the worker (it is idle between builds) and close its pipe."""
-        self._process.terminate()
-        self._process.join()
+        """End the worker: ask it to stop, so that it ends once done with what it does
+        after its last answer (`after_answer`: killed then, it would leave a cache half
+        written), or end it after STOP_WAIT seconds; then close its pipe."""
+        with contextlib.suppress(OSError):  # dead already
+            self._jobs.send(STOP)
+        self._process.join(STOP_WAIT)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
         self._jobs.close()
+
+
+def _stop_all() -> None:
+    """At exit, before multiprocessing ends the workers (it kills daemonic processes)."""
+    for kept in _workers.values():
+        kept.stop()
+
+
+atexit.register(_stop_all)
 
 
 def _serve(
@@ -136,6 +156,8 @@ def _serve(
         try:
             job = jobs.recv()
         except EOFError:  # the building process has ended or let it go
+            return
+        if job is STOP:
             return
         _after = []
         try:

@@ -150,3 +150,13 @@ def test_tasks_after_the_answer_run_once_it_is_sent_and_may_fail(tmp_path):
     ran = []
     after_answer(lambda: ran.append(1))
     assert ran == [1]
+
+
+def test_a_stopped_worker_first_finishes_what_it_does_after_its_answer(tmp_path):
+    """Stopping (at exit, or when a worker no longer fits) lets the task a job left
+    for after its answer end, where killing the worker would cut a cache's write."""
+    note = tmp_path / "note"
+    kept = worker(answer_then_note)
+    assert kept.submit(("note", str(note)))() == "answered"
+    kept.stop()
+    assert note.read_text() == "noted" and not kept.fits()
