@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import heapq
 import io
 import itertools
 import marshal
@@ -232,16 +233,32 @@ class _PlaceTally:
         Only these reach the popup, so only these are made into tuples: a corpus of a
         thousand articles has tens of thousands of sentences naming places.
         """
-        newest: dict[tuple[str, str, str], None] = {}
-        for day, article, sentences in sorted(self.said, key=lambda said: said[0], reverse=True):
-            newest.update(((day, article, sentence), None) for sentence in sentences)
-            if len(newest) >= QUOTES:
-                break
+        # The QUOTES newest reports hold enough sentences unless some repeat: then all,
+        # newest first (nlargest gives what sorting all would, first).
+        newest = _first_quotes(heapq.nlargest(QUOTES, self.said, key=_day))
+        if len(newest) < QUOTES:
+            newest = _first_quotes(sorted(self.said, key=_day, reverse=True))
         if len(self.per_article) == len(self.said):  # one count per article: all distinct
             quoted = sum(len(sentences) for _, _, sentences in self.said)
         else:  # two articles with the same id and date
             quoted = len({(d, a, s) for d, a, sentences in self.said for s in sentences})
         return tuple(newest)[:QUOTES], quoted
+
+
+def _day(said: tuple[str, str, tuple[str, ...]]) -> str:
+    return said[0]
+
+
+def _first_quotes(
+    reports: Iterable[tuple[str, str, tuple[str, ...]]],
+) -> dict[tuple[str, str, str], None]:
+    """The distinct (day, article, sentence) of ``reports`` in order, until there are QUOTES."""
+    quotes: dict[tuple[str, str, str], None] = {}
+    for day, article, sentences in reports:
+        quotes.update(((day, article, sentence), None) for sentence in sentences)
+        if len(quotes) >= QUOTES:
+            break
+    return quotes
 
 
 def _iso_date(day: dt.date | None) -> str:
