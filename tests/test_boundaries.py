@@ -91,6 +91,12 @@ def test_places_keep_the_newest_quotes_newest_first_and_count_the_rest():
     # Two files with the same article id and date: their same sentence is quoted once.
     twice = count_places(mentions[:2]) + count_places(mentions[:1])
     assert places_frame(twice).iloc[0].quoted == 2
+    # Five such files of the newest article, one sentence: the quotes go on to older ones.
+    newest = mention(NIAMEY, sentence="Z.", article="z", date=day + dt.timedelta(9))
+    repeated = count_places([newest]) * 5 + count_places(mentions)
+    assert [sentence for _, _, sentence in places_frame(repeated).iloc[0].quotes] == [
+        "Z.", "B1.", "D1.", "D2.", "C1.",
+    ]  # fmt: skip
 
 
 def test_places_are_counted_per_article_then_folded_across_articles():
