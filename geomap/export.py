@@ -295,8 +295,9 @@ def _plain(value: Any) -> Any:
 def _shapes(geometries: gpd.GeoSeries) -> list[tuple[str, tuple]]:
     """Each point's or line's GeoJSON type and coordinates (a point's (x, y), a line's
     tuple of them)."""
+    array = geometries.to_numpy()  # iterating the series takes each geometry by itself
     shapes: list[tuple[str, tuple]] = []
-    for geometry, pairs in zip(geometries, coordinates(geometries.to_numpy()), strict=True):
+    for geometry, pairs in zip(array, coordinates(array), strict=True):
         kind = geometry.geom_type
         if kind == "Point":
             shapes.append((kind, pairs[0]))
@@ -321,10 +322,10 @@ class _KeptLines:
         kept = self._files.get(name, {})
         made: dict[Hashable, str] = {}
         lines = []
-        for row in rows:
-            text = made.get(row) or kept.get(row)
+        for row in rows:  # a tuple's hash is computed at each lookup: the kept one first
+            text = kept.get(row)
             if text is None:
-                text = line(row)
+                text = made.get(row) or line(row)
             made[row] = text
             lines.append(text)
         self._files[name] = made
