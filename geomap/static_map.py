@@ -765,14 +765,14 @@ class _LabelPixels:
     Texts are most of the time Agg takes to draw a map's symbols and text (25 labels
     and 7 other texts, 75 of 100 ms), and an added article changes few. A text's pixels
     depend on the text alone (what makes it and where: its key) and on the pixels it is
-    drawn over, so the box around it (PAD pixels beyond its extent, more than its halo
+    drawn over, so the box around it (PAD points beyond its extent, more than its halo
     or backing reach) is kept after drawing, with a hash of what the box held before:
     when the box holds that again, the kept pixels are what drawing would give. The
     same bytes either way.
     """
 
-    #: Pixels kept around a label's extent.
-    PAD = 12
+    #: Points kept around a label's extent (12 pixels at the reference size).
+    PAD = 9
     #: At most this many labels are kept: a map has a few dozen.
     KEPT = 1000
 
@@ -799,10 +799,11 @@ class _LabelPixels:
                 box[...] = pixels
                 return
         height, width = canvas.shape[:2]
+        pad = math.ceil(self.PAD * renderer.dpi / 72)  # halo and backing scale likewise
         x0, y0, x1, y1 = label.get_window_extent(renderer).extents
-        top = max(0, math.floor(height - y1) - self.PAD)
-        bottom = min(height, math.ceil(height - y0) + self.PAD)
-        left, right = max(0, math.floor(x0) - self.PAD), min(width, math.ceil(x1) + self.PAD)
+        top = max(0, math.floor(height - y1) - pad)
+        bottom = min(height, math.ceil(height - y0) + pad)
+        left, right = max(0, math.floor(x0) - pad), min(width, math.ceil(x1) + pad)
         box = canvas[top:bottom, left:right]
         under = _digest(box)
         draw(label, renderer)

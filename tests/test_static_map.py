@@ -192,6 +192,34 @@ def test_texts_drawn_again_over_the_same_pixels_are_pasted_and_the_same(
     assert kept & drawn_after == {"FR 1,500"}  # the US circle was under it
 
 
+def test_a_text_changes_no_pixel_outside_the_box_kept_for_it(seed, tmp_path, monkeypatch):
+    """The box kept around a text reaches past its halo and backing, at any size."""
+    outside = []
+    draw = static_map._LabelPixels.draw
+
+    def checked(self, text, key, renderer):
+        canvas = np.asarray(renderer.buffer_rgba())
+        x0, y0, x1, y1 = text.get_window_extent(renderer).extents
+        near = 100  # pixels around the text's extent where drawing it could reach
+        top, left = max(0, int(canvas.shape[0] - y1) - near), max(0, int(x0) - near)
+        window = canvas[top : int(canvas.shape[0] - y0) + near, left : int(x1) + near]
+        before = window.copy()
+        draw(self, text, key, renderer)
+        rows, columns = np.nonzero((window != before).any(axis=2))
+        if key in self._kept and len(rows):
+            (up, down, start, end), _, _ = self._kept[key]
+            rows, columns = rows + top, columns + left
+            beyond = (rows < up) | (rows >= down) | (columns < start) | (columns >= end)
+            outside.append(int(beyond.sum()))
+
+    monkeypatch.setattr(static_map._LabelPixels, "draw", checked)
+    monkeypatch.setattr(static_map, "_LABEL_PIXELS", static_map._LabelPixels())
+    for size in (static_map.REFERENCE_SIZE, (4000, 2500)):
+        figure = draw_map(seed.tables(), title=TITLE, subtitle=SUBTITLE, size=size)
+        save_figure(figure, tmp_path / "map.png", "png")
+    assert len(outside) > 20 and not any(outside)
+
+
 def test_svg_keeps_the_headings_and_labels_as_text(saved):
     svg = saved["svg"].read_text(encoding="utf-8")
     texts = (TITLE, SUBTITLE, SOURCE, "Data as of 2023-09-08 (1 article)", "US 1,100", "FR 1,500")
