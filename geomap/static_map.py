@@ -342,7 +342,7 @@ def _draw_layered(figure: _MapFigure, cache: Path | None) -> None:
         bands.append((layer.columns, band))
     for columns, band in bands:
         pixels[:, columns] = band
-    with _hidden([a for layer in figure.layers for a in layer.present()]):
+    with _hidden([a for layer in figure.layers for a in layer.present()]), _LABEL_PIXELS.image():
         figure.draw(renderer)
 
 
@@ -773,11 +773,19 @@ class _LabelPixels:
 
     #: Points kept around a label's extent (12 pixels at the reference size).
     PAD = 9
-    #: At most this many labels are kept: a map has a few dozen.
-    KEPT = 1000
 
     def __init__(self) -> None:
+        #: The texts of the last image, and of the one being drawn, by key.
         self._kept: dict[str, tuple[tuple[int, int, int, int], bytes, np.ndarray]] = {}
+        self._drawn: dict[str, tuple[tuple[int, int, int, int], bytes, np.ndarray]] = {}
+
+    @contextlib.contextmanager
+    def image(self) -> Iterator[None]:
+        """Draw one image's texts: afterwards only those are kept."""
+        try:
+            yield
+        finally:
+            self._kept, self._drawn = self._drawn, {}
 
     def keep(self, text: Text, setting: str, *inputs: Any) -> None:
         """Have ``text`` drawn through this, keyed by ``inputs`` (what makes the text and
@@ -791,12 +799,13 @@ class _LabelPixels:
             draw(label, renderer)  # SVG: text stays text
             return
         canvas = np.asarray(renderer.buffer_rgba())
-        kept = self._kept.get(key)
+        kept = self._drawn.get(key) or self._kept.get(key)
         if kept is not None:
             (top, bottom, left, right), under, pixels = kept
             box = canvas[top:bottom, left:right]
             if _digest(box) == under:
                 box[...] = pixels
+                self._drawn[key] = kept
                 return
         height, width = canvas.shape[:2]
         pad = math.ceil(self.PAD * renderer.dpi / 72)  # halo and backing scale likewise
@@ -807,9 +816,7 @@ class _LabelPixels:
         box = canvas[top:bottom, left:right]
         under = _digest(box)
         draw(label, renderer)
-        if len(self._kept) >= self.KEPT:
-            self._kept.clear()
-        self._kept[key] = ((top, bottom, left, right), under, box.copy())
+        self._drawn[key] = ((top, bottom, left, right), under, box.copy())
 
 
 def _digest(pixels: np.ndarray) -> bytes:

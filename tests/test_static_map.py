@@ -156,6 +156,15 @@ def test_layer_files_are_read_once_while_they_stay_the_same(seed, saved, tmp_pat
     assert png() == saved["png"].read_bytes() and read == [".geomap-image-legend"]
 
 
+def test_only_the_last_images_texts_are_kept(seed, monkeypatch, tmp_path):
+    monkeypatch.setattr(static_map, "_LABEL_PIXELS", static_map._LabelPixels())
+    for title in ("First title", "Second title"):
+        save_figure(draw_map(seed.tables(), title=title), tmp_path / "map.png", "png")
+    keys = " ".join(static_map._LABEL_PIXELS._kept)
+    assert "'Second title'" in keys and "'First title'" not in keys
+    assert len(static_map._LABEL_PIXELS._kept) < 40  # a few dozen texts, not all ever drawn
+
+
 def test_texts_drawn_again_over_the_same_pixels_are_pasted_and_the_same(
     seed, saved, tmp_path, monkeypatch
 ):
@@ -206,8 +215,8 @@ def test_a_text_changes_no_pixel_outside_the_box_kept_for_it(seed, tmp_path, mon
         before = window.copy()
         draw(self, text, key, renderer)
         rows, columns = np.nonzero((window != before).any(axis=2))
-        if key in self._kept and len(rows):
-            (up, down, start, end), _, _ = self._kept[key]
+        if key in self._drawn and len(rows):
+            (up, down, start, end), _, _ = self._drawn[key]
             rows, columns = rows + top, columns + left
             beyond = (rows < up) | (rows >= down) | (columns < start) | (columns >= end)
             outside.append(int(beyond.sum()))
