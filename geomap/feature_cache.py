@@ -24,7 +24,7 @@ import orjson
 import shapely
 
 from geomap.boundaries import geojson_geometry
-from geomap.files import write_whole
+from geomap.files import KeptFiles, stamp, write_whole
 from geomap.manifest import code_and_data
 
 CACHE_NAME = ".geomap-features"
@@ -64,47 +64,29 @@ class FeatureCache:
             return
         with contextlib.suppress(OSError):  # the map is right without its cache
             write_whole(self.path, marshal.dumps((FORMAT, self._made_by, self._used)))
-            _keep(self.path, self._made_by, self._used)
+            _kept.keep(self.path, (self._made_by, self._used))
 
     def _load(self) -> dict[bytes, tuple[bytes, ...]]:
         """The groups in the file: the ones this process wrote or read there last while
         the file is as it left it, else read (2 ms for a thousand articles' features)."""
         assert self.path is not None
         try:
-            stamp = _stamp(self.path)
-            kept = _kept.get(self.path)
-            if kept is not None and kept[:2] == (stamp, self._made_by):
-                return kept[2]
+            stamped = stamp(self.path)
+            kept = _kept.get(self.path, stamped)
+            if kept is not None and kept[0] == self._made_by:
+                return kept[1]
             layout, made_by, groups = marshal.loads(self.path.read_bytes())
         except (OSError, EOFError, ValueError, TypeError):  # none yet, damaged
             return {}
         if (layout, made_by) != (FORMAT, self._made_by) or not isinstance(groups, dict):
             return {}
-        _keep(self.path, made_by, groups, stamp)
+        _kept.keep(self.path, (made_by, groups), stamped)
         return groups
 
 
-#: The groups of the cache files this process wrote or read last, with the file's stamp
-#: and who made them.
-_kept: dict[Path, tuple[tuple[int, int, int], str, dict[bytes, tuple[bytes, ...]]]] = {}
-#: At most this many files' groups are kept: an output folder's, and another's.
-KEPT_FILES = 2
-
-
-def _keep(
-    path: Path,
-    made_by: str,
-    groups: dict[bytes, tuple[bytes, ...]],
-    stamp: tuple[int, int, int] | None = None,
-) -> None:
-    if path not in _kept and len(_kept) >= KEPT_FILES:
-        _kept.clear()
-    _kept[path] = (stamp or _stamp(path), made_by, groups)
-
-
-def _stamp(path: Path) -> tuple[int, int, int]:
-    status = path.stat()
-    return status.st_size, status.st_mtime_ns, status.st_ino
+#: The (who made them, groups) of the cache files this process wrote or read last: an
+#: output folder's, and another's.
+_kept = KeptFiles(most=2)
 
 
 def _geometry(value: Any) -> Any:

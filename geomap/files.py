@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 
 def write_whole(path: Path, data: bytes | str) -> Path:
@@ -27,3 +28,30 @@ def write_whole(path: Path, data: bytes | str) -> Path:
     finally:
         partial.unlink(missing_ok=True)  # gone already unless the write failed
     return path
+
+
+def stamp(path: Path) -> tuple[int, int, int]:
+    """The file's size, modification time and inode: another when it is changed or replaced."""
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns, status.st_ino
+
+
+class KeptFiles:
+    """What a process read from or wrote to some files, kept while each file keeps the
+    `stamp` it had then (a file changed by anyone, or replaced, is read again); at most
+    ``most`` files, the last ones."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self._kept: dict[Path, tuple[tuple[int, int, int], Any]] = {}
+
+    def get(self, path: Path, stamped: tuple[int, int, int]) -> Any | None:
+        """What is kept of ``path`` while it has the stamp ``stamped``; None otherwise."""
+        kept = self._kept.get(path)
+        return kept[1] if kept is not None and kept[0] == stamped else None
+
+    def keep(self, path: Path, value: Any, stamped: tuple[int, int, int] | None = None) -> None:
+        """Keep ``value`` for ``path`` as it is now, or as it was when ``stamped``."""
+        if path not in self._kept and len(self._kept) >= self.most:
+            self._kept.clear()
+        self._kept[path] = (stamped or stamp(path), value)

@@ -53,7 +53,7 @@ from shapely.geometry import Point, box
 
 from geomap.boundaries import latest_figures, load_countries
 from geomap.exceptions import OutputError
-from geomap.files import write_whole
+from geomap.files import KeptFiles, stamp, write_whole
 from geomap.manifest import code_and_data
 from geomap.pipeline import Tables
 from geomap.popups import figure_label
@@ -359,12 +359,9 @@ def _hidden(artists: Sequence[Artist]) -> Iterator[None]:
             artist.set_visible(True)
 
 
-#: The pixels of the layer files this process read or wrote last: by file, with their
-#: key and the file's size, modification time and inode then (a file changed or replaced
-#: since is read again).
-_layer_pixels: dict[Path, tuple[str, tuple[int, int, int], np.ndarray]] = {}
-#: At most the layers of this many files are kept: one output folder's two, and another's.
-KEPT_LAYER_FILES = 4
+#: The (key, pixels) of the layer files this process read or wrote last: one output
+#: folder's two, and another's.
+_layer_pixels = KeptFiles(most=4)
 
 
 def _read_layer(file: Path, key: str, shape: tuple[int, ...]) -> np.ndarray | None:
@@ -372,17 +369,17 @@ def _read_layer(file: Path, key: str, shape: tuple[int, ...]) -> np.ndarray | No
 
     Unpacked once while the file stays the same (5 ms for the map's two layers)."""
     try:
-        written = _written(file)
-        kept = _layer_pixels.get(file)
-        if kept is not None and kept[:2] == (key, written) and kept[2].shape == shape:
-            return kept[2]
+        stamped = stamp(file)
+        kept = _layer_pixels.get(file, stamped)
+        if kept is not None and kept[0] == key and kept[1].shape == shape:
+            return kept[1]
         stored, _, packed = file.read_bytes().partition(b"\n")
         if stored != key.encode():
             return None
         pixels = np.frombuffer(zlib.decompress(packed), np.uint8).reshape(shape)
     except (OSError, ValueError, zlib.error):  # no file, wrong size, damaged
         return None
-    _keep_layer(file, key, written, pixels)
+    _layer_pixels.keep(file, (key, pixels), stamped)
     return pixels
 
 
@@ -390,18 +387,7 @@ def _write_layer(file: Path, key: str, pixels: np.ndarray) -> None:
     """Keep ``pixels`` in ``file`` under ``key``, replacing the file whole."""
     with contextlib.suppress(OSError):  # the map is right without its cache
         write_whole(file, key.encode() + b"\n" + zlib.compress(pixels, PNG_LEVEL))
-        _keep_layer(file, key, _written(file), pixels)
-
-
-def _written(file: Path) -> tuple[int, int, int]:
-    status = file.stat()
-    return status.st_size, status.st_mtime_ns, status.st_ino
-
-
-def _keep_layer(file: Path, key: str, written: tuple[int, int, int], pixels: np.ndarray) -> None:
-    if file not in _layer_pixels and len(_layer_pixels) >= KEPT_LAYER_FILES:
-        _layer_pixels.clear()
-    _layer_pixels[file] = (key, written, pixels)
+        _layer_pixels.keep(file, (key, pixels))
 
 
 def _png(rgba: np.ndarray, dpi: float) -> bytes:

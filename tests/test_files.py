@@ -1,6 +1,6 @@
 import pytest
 
-from geomap.files import write_whole
+from geomap.files import KeptFiles, stamp, write_whole
 
 
 def test_a_file_is_replaced_whole_and_a_reader_keeps_the_old_one(tmp_path):
@@ -32,3 +32,19 @@ def test_a_linked_file_stays_linked_and_its_target_is_replaced(tmp_path):
     link.symlink_to(target)
     assert write_whole(link, "new map") == link
     assert link.is_symlink() and target.read_text(encoding="utf-8") == "new map"
+
+
+def test_kept_files_hold_a_value_while_the_file_keeps_its_stamp_and_the_last_few_only(tmp_path):
+    first, second, third = (tmp_path / name for name in ("a", "b", "c"))
+    for path in (first, second, third):
+        write_whole(path, "x")
+    kept = KeptFiles(most=2)
+    kept.keep(first, "a's")
+    assert kept.get(first, stamp(first)) == "a's"
+    write_whole(first, "x")  # replaced: same size, another inode
+    assert kept.get(first, stamp(first)) is None
+    kept.keep(first, "a's again")
+    kept.keep(second, "b's")
+    kept.keep(third, "c's")  # a third file: the others go
+    assert kept.get(third, stamp(third)) == "c's"
+    assert kept.get(first, stamp(first)) is None and kept.get(second, stamp(second)) is None
