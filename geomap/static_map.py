@@ -179,14 +179,14 @@ def draw_map(
                 [figure.patch, ax.patch, ax.xaxis, ax.yaxis, *ax.spines.values()],
                 functools.partial(_draw_countries, ax, view, shading),
                 slice(0, split),
-                _key(figure, ax.get_position().bounds, extent, shading.digest()),
+                _key(setting, ax.get_position().bounds, extent, shading.digest()),
             ),
             _Layer(
                 "legend",
                 [figure.patch],
                 functools.partial(_legend, figure, corner, legend_classes, key),
                 slice(split, None),
-                _key(figure, corner, legend_classes, astuple(key)),
+                _key(setting, corner, legend_classes, astuple(key)),
             ),
         ]
     return figure
@@ -305,13 +305,12 @@ class _Layer:
         return self.artists + (self._made or [])
 
 
-def _key(figure: Figure, *inputs: Any) -> str:
-    """A hash of a layer's ``inputs`` (their reprs), geomap's code and data, matplotlib's
-    version and settings, and the figure's size.
+def _key(setting: str, *inputs: Any) -> str:
+    """A hash of a layer's ``inputs`` (their reprs), geomap's code and data (matplotlib's
+    version among them), and the figure's `_setting`.
     """
-    settings = sorted((k, v) for k, v in dict.items(mpl.rcParams) if k != "backend")
     digest = hashlib.sha256(code_and_data().encode())
-    digest.update(repr((settings, figure.bbox.bounds, figure.dpi, inputs)).encode())
+    digest.update(repr((setting, inputs)).encode())
     return digest.hexdigest()
 
 
@@ -498,8 +497,8 @@ def _figure_text(figure: Figure, setting: str, x: float, y: float, text: str, **
 
 
 def _setting(figure: Figure) -> str:
-    """What any text's pixels depend on besides the text: matplotlib's settings and the
-    figure's size."""
+    """What any text's or layer's pixels depend on besides what it shows: matplotlib's
+    settings and the figure's size."""
     settings = sorted((k, v) for k, v in dict.items(mpl.rcParams) if k != "backend")
     return repr((settings, figure.bbox.bounds, figure.dpi))
 
