@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from geomap.worker import after_answer
+
 
 def write_whole(path: Path, data: bytes | str) -> Path:
     """Write ``data`` (text as UTF-8) to a file beside ``path``, then move it over ``path``.
@@ -24,10 +26,30 @@ def write_whole(path: Path, data: bytes | str) -> Path:
             partial.write_text(data, encoding="utf-8")
         else:
             partial.write_bytes(data)
-        partial.replace(target)
+        _replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)  # gone already unless the write failed
     return path
+
+
+def _replace(partial: Path, target: Path) -> None:
+    """Move ``partial`` over ``target``; the old file is deleted once the worker running
+    this has answered (`geomap.worker.after_answer`), off the build's path.
+
+    Replacing a file frees its blocks there and then: 5 ms for the 4 MB map.html of a
+    thousand articles on this ext4 disk. Given a second name first, the old file stays
+    whole while the new one takes its name (0.3 ms), and goes when the name is deleted.
+    """
+    old = target.with_name(f".{target.name}.{os.getpid()}.old")
+    try:
+        os.link(target, old)
+    except OSError:  # no file yet, or a file system without hard links
+        partial.replace(target)
+        return
+    try:
+        partial.replace(target)
+    finally:
+        after_answer(lambda: old.unlink(missing_ok=True))
 
 
 def stamp(path: Path) -> tuple[int, int, int]:
