@@ -209,15 +209,15 @@ def write_data(tables: Tables, out: Path) -> list[Path]:
 
 def write_map(fmap: folium.Map, path: Path, *, inline: bool = False) -> Path:
     """Save the map; ``inline`` swaps its CDN scripts and stylesheets for their content."""
-    from geomap.timeline import verbatim_macros
+    from geomap.timeline import spliced_json, verbatim_macros
 
-    with verbatim_macros():
+    with verbatim_macros(), spliced_json() as spliced:
         html = fmap.get_root().render()
     if inline:
         from geomap.assets import inline_assets
 
         html = inline_assets(html)
-    return write_whole(path, html)
+    return write_whole(path, spliced.page(html))
 
 
 def write_embed(path: Path, title: str) -> Path:

@@ -19,6 +19,7 @@ from geomap.boundaries import (
     places_frame,
     troop_presence,
 )
+from geomap.export import write_map
 from geomap.figures import Movement, TroopFigure
 from geomap.gazetteer import Place
 from geomap.geoparse import Mention
@@ -231,16 +232,19 @@ def troop(actor, code, count, where, *, status="present", qualifier="exact", sen
 
 
 def troop_map(figures, moved=(), places=(), titles=None):
+    return troop_fmap(figures, moved, places, titles).get_root().render()
+
+
+def troop_fmap(figures, moved=(), places=(), titles=None):
     figures = figures_frame(figures)
     places = places_frame(count_places(places))
     countries = troop_presence(
         figures, country_mentions(places, load_countries(), {}, figures["country"])
     )
-    fmap = render_map(
+    return render_map(
         places, countries, {"NE": "Niger"}, figures=figures, movements=movements_frame(moved),
         titles=titles,
     )  # fmt: skip
-    return fmap.get_root().render()
 
 
 @pytest.fixture
@@ -352,6 +356,20 @@ def test_pages_are_the_same_when_their_parts_are_not_compiled_again():
     with stable_ids(), verbatim_macros():
         verbatim = troop_map(*corpus_inputs())
     assert verbatim == compiled and "alert(1)" in verbatim  # the hostile title, inert
+
+
+def test_a_written_page_is_its_text_with_the_layers_json_spliced_in_as_bytes(tmp_path):
+    """write_map puts the layers' JSON into the page's UTF-8 bytes (`SplicedJson`),
+    not through the page's text: the same bytes, non-ASCII and hostile text included."""
+    figures, moved, mentions, titles = corpus_inputs()
+    titles = {**titles, "a3": "Niger — juin, Agadez → Niamey"}
+    with stable_ids(), verbatim_macros():  # a map renders once: two of the same
+        text = troop_fmap(figures, moved, mentions, titles).get_root().render()
+    with stable_ids():
+        fmap = troop_fmap(figures, moved, mentions, titles)
+    written = write_map(fmap, tmp_path / "map.html").read_bytes()
+    assert written == text.encode() and "Niger — juin" in text and "\0" not in text
+    assert len(re.findall(r"L\.timeline\(\s*\{", text)) >= 2  # layers' JSON among them
 
 
 def test_place_named_by_two_articles_appears_once_with_both_and_their_counts(corpus_html):
