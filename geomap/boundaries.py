@@ -36,6 +36,7 @@ import io
 import itertools
 import marshal
 from collections.abc import Iterable, Mapping, Sequence
+from operator import is_
 
 import geopandas as gpd
 import numpy as np
@@ -163,24 +164,45 @@ def _countries_frame(columns: dict[str, list], shapes: list[bytes]) -> gpd.GeoDa
 
 
 def places_frame(counts: Iterable[PlaceCount]) -> gpd.GeoDataFrame:
-    """Fold the articles' place counts (`geomap.tally`) into the ``places`` frame."""
-    days: dict[dt.date | None, str] = {}  # each date formatted once
-    tallies: dict[str, _PlaceTally] = {}
+    """Fold the articles' place counts (`geomap.tally`) into the ``places`` frame.
+
+    A place's row is made from its counts in order; the rows of the last call whose
+    place has the very same counts in the same order (the store keeps unchanged
+    articles' counts as they are) are taken as they are: an added article remakes the
+    rows of the places it names (with ~1,000 counts each), not all of them.
+    """
+    global _kept_rows
+    by_place: dict[str, list[PlaceCount]] = {}
     for count in counts:  # one pass: a large corpus has tens of thousands
-        place_id, date = count.place.id, count.date
-        tally = tallies.get(place_id)
-        if tally is None:
-            tally = tallies[place_id] = _PlaceTally(count)
-        day = days.get(date)
-        if day is None:
-            day = days[date] = _iso_date(date)
-        tally.add(count, day)
-    rows = [tally.row() for tally in tallies.values()]
-    points = place_points([tally.best.place for tally in tallies.values()])
-    frame = _frame(rows, PLACE_COLUMNS, points)
+        group = by_place.get(count.place.id)
+        if group is None:
+            by_place[count.place.id] = [count]
+        else:
+            group.append(count)
+    days: dict[dt.date | None, str] = {}  # each date formatted once
+    made: dict[str, tuple[list[PlaceCount], dict, Place]] = {}
+    for place_id, group in by_place.items():
+        kept = _kept_rows.get(place_id)
+        if kept is not None and len(kept[0]) == len(group) and all(map(is_, kept[0], group)):
+            made[place_id] = kept
+            continue
+        tally = _PlaceTally(group[0])
+        for count in group:
+            day = days.get(count.date)
+            if day is None:
+                day = days[count.date] = _iso_date(count.date)
+            tally.add(count, day)
+        made[place_id] = (group, tally.row(), tally.best.place)
+    _kept_rows = made
+    points = place_points([place for _, _, place in made.values()])
+    frame = _frame([row for _, row, _ in made.values()], PLACE_COLUMNS, points)
     frame["geonameid"] = frame["geonameid"].astype("Int64")
     frame["mentions"] = frame["mentions"].astype(int)
     return frame.sort_values(["mentions", "name"], ascending=[False, True], ignore_index=True)
+
+
+#: Place id → (its counts, its row, its best place) as the last `places_frame` made them.
+_kept_rows: dict[str, tuple[list[PlaceCount], dict, Place]] = {}
 
 
 class _PlaceTally:

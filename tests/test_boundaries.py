@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geomap import boundaries
 from geomap.boundaries import (
     country_mentions,
     figures_frame,
@@ -114,6 +115,43 @@ def test_places_are_counted_per_article_then_folded_across_articles():
     row = places_frame(counts).iloc[0]
     assert row.mentions == 5 and row.articles == (("a", "", 3), ("b", "", 2))
     assert row.resolution == "third"  # the most confident mention, the first of equals
+
+
+def test_places_frame_remakes_the_rows_of_changed_places_only_and_equals_a_fresh_one(
+    monkeypatch,
+):
+    """An article added between others, or removed, changes the rows of the places it
+    names (their best count, order of quotes, counts); the others are taken as the last
+    call made them, and the frame is the one a first call gives."""
+
+    def counts(article, day, *places, confidence=0.9):
+        date = dt.date(2023, 9, day)
+        return count_places(
+            Mention(article, date, 0, 1, p.name, p, "literal", f"{article}: {p.name}.",
+                    confidence, f"by {article}")
+            for p in places
+        )  # fmt: skip
+
+    articles = [
+        counts("a", 1, NIAMEY, PARIS),
+        counts("b", 5, NIAMEY, NO_COUNTRY),
+        counts("c", 5, PARIS),
+    ]
+    places_frame(c for a in articles for c in a)
+    paris = boundaries._kept_rows[PARIS.id][1]
+    added = [articles[0], counts("x", 5, NIAMEY, confidence=0.95), *articles[1:]]
+    removed = articles[:2]  # after `added`: x and c go
+    frames = []
+    for changed, remade in [(added, {NIAMEY.id}), (removed, {NIAMEY.id, PARIS.id})]:
+        before = dict(boundaries._kept_rows)
+        frames.append(places_frame(c for a in changed for c in a))
+        kept = {p for p, made in boundaries._kept_rows.items() if made is before.get(p)}
+        assert set(boundaries._kept_rows) - kept == remade
+        monkeypatch.setattr(boundaries, "_kept_rows", {})
+        pd.testing.assert_frame_equal(frames[-1], places_frame(c for a in changed for c in a))
+    assert boundaries._kept_rows[PARIS.id][1] is not paris
+    niamey = frames[0].set_index("name").loc["Niamey"]
+    assert niamey.resolution == "by x" and niamey.quotes[0][1] == "x"  # newest, read first
 
 
 def test_join_fills_missing_country_but_not_for_regions():
