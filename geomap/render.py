@@ -155,6 +155,7 @@ def render_map(
     if period is not None:
         add_time_slider(fmap, layers, period)
     _frame(fmap, places)
+    _popups.end_map()
     return fmap
 
 
@@ -181,7 +182,6 @@ def country_popups(
     made again only when that changed.
     """
     here = grouped((f for f in figures if f["country"]), "country")
-    made: dict[bytes, str] = {}
     popups = []
     for code, name, mentions, touched in zip(
         countries["iso_a2"], countries["name"], countries["mentions"], countries["touched"],
@@ -191,20 +191,36 @@ def country_popups(
             popups.append("")
             continue
         reported = here.get(code, ())
-        shown = (name, int(mentions), [_shown_in_popup(f, article_names) for f in reported])
-        key = hashlib.blake2b(orjson.dumps(shown), digest_size=16).digest()
-        popup = made.get(key) or _kept_popups.get(key)
-        if popup is None:
-            popup = country_popup(name, int(mentions), reported, article_names)
-        made[key] = popup
-        popups.append(popup)
-    _kept_popups.clear()
-    _kept_popups.update(made)
+        count = int(mentions)
+        shown = ("country", name, count, [_shown_in_popup(f, article_names) for f in reported])
+        make = functools.partial(country_popup, name, count, reported, article_names)
+        popups.append(_popups.get(shown, make))
     return popups
 
 
-#: The country popups of the last map, by a hash of what they show (`country_popups`).
-_kept_popups: dict[bytes, str] = {}
+class _LastMap:
+    """The popups the last map made, by a hash of all each shows: a map takes from here
+    the popups it would make the same, and keeps its own for the next map (`end_map`)."""
+
+    def __init__(self) -> None:
+        self._last: dict[bytes, str] = {}
+        self._made: dict[bytes, str] = {}
+
+    def get(self, shown: Any, make: Callable[[], str]) -> str:
+        """The popup that ``make()`` gives, whose text is a function of ``shown``."""
+        key = hashlib.blake2b(orjson.dumps(shown), digest_size=16).digest()
+        popup = self._made.get(key) or self._last.get(key)
+        if popup is None:
+            popup = make()
+        self._made[key] = popup
+        return popup
+
+    def end_map(self) -> None:
+        self._last, self._made = self._made, {}
+
+
+#: The country and place popups of the last map (a place's lists every article naming it).
+_popups = _LastMap()
 
 
 def _shown_in_popup(figure: Record, article_names: Mapping[str, str]) -> tuple:
@@ -580,7 +596,10 @@ def _place_layer(
     features = [
         feature(
             row.geometry,
-            popup=place_popup(row, context.country_names, context.article_names),
+            popup=_popups.get(
+                _shown_in_place_popup(row, context),
+                functools.partial(place_popup, row, context.country_names, context.article_names),
+            ),
             tooltip=escape_text(row.name) if tooltip else None,
             **symbol(row),
             **shown(context.period, _first_mention(row)),
@@ -588,6 +607,17 @@ def _place_layer(
         for row in rows.itertuples()
     ]
     return feature_layer(fmap, name, features, context.period, show=show)
+
+
+def _shown_in_place_popup(row: Any, context: LayerContext) -> tuple:
+    """All that `place_popup` shows of ``row``: its fields, and the names of its articles
+    (the quoted ones among them)."""
+    names = context.article_names
+    return (
+        "place", row.name, row.kind, row.country, context.country_names.get(row.country),
+        row.role, row.resolution, row.confidence, row.source, row.mentions, row.articles,
+        [names[article] for article, _, _ in row.articles], row.quotes, row.quoted,
+    )  # fmt: skip
 
 
 def _first_mention(row: Any) -> dt.date | None:

@@ -432,6 +432,30 @@ def test_country_popup_kept_from_the_last_map_follows_each_thing_it_shows():
     assert "Niger in June <small>(a3)</small>" in niger(titles={**titles, "a3": "Niger in June"})
 
 
+def test_place_popup_kept_from_the_last_map_follows_each_thing_it_shows():
+    """A place's popup is kept the same way: another article naming it, another
+    sentence or another title gives the new popup."""
+    figures, moved, mentions, titles = corpus_inputs()
+
+    def niamey(mentions=mentions, titles=titles):
+        html = troop_map(figures, moved, mentions, titles)
+        (found,) = [p for p in props(html, "Places (sized by mentions)") if "Niamey" in p["popup"]]
+        return found["popup"]
+
+    first = niamey()
+    assert "Troops in the Sahel <small>(a1)</small> · 2 mentions" in first
+    for variant, shown in [
+        ([*mentions, named("a3", JUN, NIAMEY)], "(a3)</small> · 1 mention"),
+        ([*mentions[:1], named("a1", JAN, NIAMEY, "Other."), *mentions[2:]], "“Other.”"),
+    ]:
+        assert niamey() == first  # kept
+        assert shown in niamey(variant) and shown not in first
+    # Five newer sentences: a1 is listed but not quoted, and its title is still shown.
+    busy = [*mentions, *(named("a2", MAR, NIAMEY, f"More {n}.") for n in range(5))]
+    assert "Troops in the Sahel <small>(a1)</small>" in niamey(busy)
+    assert "In the Sahel <small>(a1)</small>" in niamey(busy, {**titles, "a1": "In the Sahel"})
+
+
 def test_conflicting_same_day_figures_are_both_kept(corpus_html):
     popup = one(corpus_html, "Countries (shaded by mentions)", iso_a2="NE")["popup"]
     us = re.search(r"<h5>United States</h5>(.*?)</ul>", popup).group(1)
