@@ -278,6 +278,35 @@ def test_movements_frame_lines_run_from_origin_to_destination():
     assert list(row.geometry.coords) == [(2.18, 13.48), (8.01, 16.95)]
 
 
+def test_figure_and_movement_rows_are_made_once_per_object_and_frames_equal_fresh_ones(
+    monkeypatch,
+):
+    """The rows of figures and movements the last call had are taken from it (the store
+    keeps them as they are): a rebuild makes the new ones' only, and the frames, their
+    order included, are those a first call gives."""
+    figures = [figure("United States", 1100), figure("France", None, location=None)]
+    moves = [Movement("a", SEPT_8, "United States", "US", BASE_101, BASE_201, "Moved.", 0, 6)]
+    figures_frame(figures), movements_frame(moves)
+    added = figure("France", 900, date=dt.date(2022, 1, 1))  # older: its row goes first
+    move = Movement("b", None, "France", "FR", MALI, BASE_201, "Undated.", 0, 8)  # likewise
+    made = []
+
+    def noting(make):
+        return lambda item: made.append(item) or make(item)
+
+    monkeypatch.setattr(boundaries._figure_rows, "_make", noting(boundaries._figure_row))
+    monkeypatch.setattr(boundaries._movement_rows, "_make", noting(boundaries._movement_row))
+    kept = [figures_frame([*figures, added]), movements_frame([*moves, move])]
+    assert made == [added, move]
+    assert kept[0]["count"].tolist()[0] == 900 and kept[1]["sentence"].tolist()[0] == "Undated."
+    monkeypatch.setattr(boundaries, "_figure_rows", boundaries._KeptRows(boundaries._figure_row))
+    monkeypatch.setattr(
+        boundaries, "_movement_rows", boundaries._KeptRows(boundaries._movement_row)
+    )
+    pd.testing.assert_frame_equal(kept[0], figures_frame([*figures, added]))
+    pd.testing.assert_frame_equal(kept[1], movements_frame([*moves, move]))
+
+
 def test_countries_are_cached_and_a_damaged_cache_is_read_again(tmp_path, monkeypatch):
     monkeypatch.setenv("GEOMAP_CACHE_DIR", str(tmp_path))
     first = load_countries()  # this process's, maybe from another cache folder
