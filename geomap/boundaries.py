@@ -419,10 +419,27 @@ def latest_figures(
     the reader's call, not ours. Rows with a null key (no country) form no group; an
     undated figure counts as older than any dated one.
     """
-    counted = frame[frame["count"].notna() & frame[list(by)].notna().all(axis=1)]
-    day = counted["date"].map(lambda d: date_key(d).toordinal())
-    newest = day.groupby([counted[key] for key in by]).transform("max")
-    return counted[day == newest]
+    return frame.iloc[_latest(frame, by)]
+
+
+def _latest(frame: gpd.GeoDataFrame, by: Sequence[str]) -> list[int]:
+    """The positions of `latest_figures`' rows, in order.
+
+    In Python over the columns' lists: pandas' filters, groupby and indexing took 10 ms
+    of the join for 2,400 figures, where they had a few dozen groups to find.
+    """
+    usable = frame["count"].notna()
+    for key in by:
+        usable &= frame[key].notna()
+    rows = np.flatnonzero(usable.to_numpy()).tolist()
+    dates = frame["date"].tolist()
+    days = [date_key(dates[row]) for row in rows]
+    groups = list(zip(*(frame[key].tolist() for key in by), strict=True))
+    newest: dict[tuple, dt.date] = {}
+    for row, day in zip(rows, days, strict=True):
+        if newest.get(groups[row], dt.date.min) <= day:
+            newest[groups[row]] = day
+    return [row for row, day in zip(rows, days, strict=True) if newest[groups[row]] == day]
 
 
 def troop_presence(figures: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -433,20 +450,20 @@ def troop_presence(figures: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gp
     When an actor's latest figures disagree, the largest counts and the text shows the
     range, so conflicting reports are never added up.
     """
-    latest = latest_figures(figures)
-    foreign = latest[
-        latest["status"].isin(PRESENT_STATUSES)
-        & (latest["actor_code"].isna() | (latest["actor_code"] != latest["country"]))
-    ]
+    country, actor, code, status, count = (
+        figures[name].tolist() for name in ("country", "actor", "actor_code", "status", "count")
+    )
+    ranges: dict[tuple[str, str], list[int]] = {}  # (country, actor) → [low, high]
+    for row in _latest(figures, ("country", "actor")):
+        if status[row] in PRESENT_STATUSES and (pd.isna(code[row]) or code[row] != country[row]):
+            span = ranges.setdefault((country[row], actor[row]), [count[row], count[row]])
+            span[0], span[1] = min(span[0], count[row]), max(span[1], count[row])
     totals: dict[str, int] = {}
     actors: dict[str, list[str]] = {}
-    ranges = foreign.groupby(["country", "actor"], sort=False)["count"].agg(["min", "max"])
-    for (country, actor), low, high in zip(
-        ranges.index, ranges["min"].astype(int), ranges["max"].astype(int), strict=True
-    ):
-        totals[country] = totals.get(country, 0) + high
+    for (where, who), (low, high) in ranges.items():
+        totals[where] = totals.get(where, 0) + high
         span = f"{high:,}" if low == high else f"{low:,}–{high:,}"
-        actors.setdefault(country, []).append(f"{actor} {span}")
+        actors.setdefault(where, []).append(f"{who} {span}")
     out = countries.copy()
     out["presence"] = out["iso_a2"].map(totals).fillna(0).astype(int)
     out["presence_actors"] = out["iso_a2"].map(lambda code: "; ".join(actors.get(code, ())))

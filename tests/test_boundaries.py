@@ -224,12 +224,15 @@ def test_latest_figures_keeps_the_newest_and_same_day_conflicts():
             figure("United States", 1000, article="b"),
             figure("United States", None, date=dt.date(2023, 9, 9)),  # newer, but no count
             figure("France", 1500),
+            figure("France", 1700, date=None),  # undated: older than any dated figure
+            figure("France", 900, location=None),  # no country: no group
         ]
     )
     latest = latest_figures(frame)
     us = latest[latest["actor"] == "United States"]
     assert sorted(us["count"]) == [1000, 1100]
     assert list(latest.loc[latest["actor"] == "France", "count"]) == [1500]
+    assert list(latest.index) == sorted(latest.index)  # the frame's rows, in its order
 
 
 def test_troop_presence_sums_latest_foreign_figures_present_or_departing():
