@@ -325,14 +325,20 @@ def country_mentions(
     ``hosts`` (countries where troop figures are located) are drawn too, so their troop
     presence has a polygon even when no literal place mention touched them.
     """
-    literal = places[(places["role"] == "literal") & places["country"].notna()]
-    counts = literal.groupby("country")["mentions"].sum()
-    touched = set(counts.index)
-    shown = touched | {n for code in touched for n in neighbours.get(code, ())} | set(hosts)
-    frame = countries[countries["iso_a2"].isin(shown)].copy()
-    frame["mentions"] = frame["iso_a2"].map(counts).fillna(0).astype(int)
-    frame["touched"] = frame["iso_a2"].isin(touched)
-    return frame.sort_values("iso_a2", ignore_index=True)
+    counts: dict[str, int] = {}  # in Python: pandas took 8 ms for a few dozen places
+    for role, code, mentions in zip(
+        places["role"].tolist(), places["country"].tolist(), places["mentions"].tolist(),
+        strict=True,
+    ):  # fmt: skip
+        if role == "literal" and isinstance(code, str):
+            counts[code] = counts.get(code, 0) + mentions
+    shown = set(counts) | {n for code in counts for n in neighbours.get(code, ())} | set(hosts)
+    codes = countries["iso_a2"].tolist()
+    rows = sorted((row for row, code in enumerate(codes) if code in shown), key=codes.__getitem__)
+    frame = countries.iloc[rows].reset_index(drop=True)
+    frame["mentions"] = np.array([counts.get(codes[row], 0) for row in rows], dtype=int)
+    frame["touched"] = np.array([codes[row] in counts for row in rows], dtype=bool)
+    return frame
 
 
 def figures_frame(figures: Iterable[TroopFigure]) -> gpd.GeoDataFrame:

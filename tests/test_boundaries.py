@@ -166,7 +166,9 @@ def test_join_fills_missing_country_but_not_for_regions():
 def test_country_mentions_touched_and_neighbours(extra):
     places = places_frame(count_places([mention(NIAMEY), mention(NIAMEY), *extra]))
     shaded = country_mentions(places, load_countries(), {"NE": ("ML", "BF"), "FR": ("BE",)})
-    assert set(shaded["iso_a2"]) == {"NE", "ML", "BF"}  # associative Paris touches nothing
+    assert list(shaded["iso_a2"]) == ["BF", "ML", "NE"]  # associative Paris touches nothing
+    assert list(shaded.index) == [0, 1, 2] and list(shaded["touched"]) == [False, False, True]
+    assert shaded["mentions"].dtype == "int64" and shaded["touched"].dtype == bool
     niger = shaded.set_index("iso_a2").loc["NE"]
     assert niger.mentions == 2 and niger.touched
     assert shaded.set_index("iso_a2").loc["ML", "mentions"] == 0
