@@ -260,7 +260,7 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
         default=0,
         metavar="N",
         help="processes for new articles (default: one per core); with more than one, the "
-        "HTML map, and the data files with the static image, are written by two processes "
+        "data files with the HTML map, and the static image, are written by two processes "
         "side by side",
     )
     parser.add_argument(

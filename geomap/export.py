@@ -89,8 +89,8 @@ def join_and_write(
     """The build ``join`` makes, and every output of it written into ``out``.
 
     With ``jobs`` > 1 and an image to draw, two `geomap.worker` processes write the
-    outputs from the build's `Tables`, side by side: one map.html and embed.html, the
-    other the data files and the static image (together about as long as the pages).
+    outputs from the build's `Tables`, side by side: one the data files, map.html and
+    embed.html, the other the static image (about as long as the three).
     The CLI forks them when a build starts (`start_writers`), so that they import folium
     and matplotlib while this process reads and joins the articles; a long-lived program
     keeps them for its next builds, and they keep what the next build would redo.
@@ -128,8 +128,8 @@ def _beside(jobs: int, image: bool) -> bool:
 
 
 def _writers() -> list[Worker]:
-    """The process writing the pages, and the one writing the data files and the image."""
-    return [worker(_write_pages, _import_render), worker(_write_data_and_image, _import_static_map)]
+    """The process writing the data files and the pages, and the one drawing the image."""
+    return [worker(_write_pages_and_data, _import_render), worker(_write_image, _import_static_map)]
 
 
 def _gathered(waits: list[Callable[[], list[str]]]) -> list[str]:
@@ -147,20 +147,20 @@ def _gathered(waits: list[Callable[[], list[str]]]) -> list[str]:
     return names
 
 
-def _write_pages(job: tuple[Tables, Path, Report]) -> list[str]:
-    """The names of map.html and embed.html, written."""
+def _write_pages_and_data(job: tuple[Tables, Path, Report]) -> list[str]:
+    """The names of map.html, embed.html and the data files, the data files written
+    first: they are there even when the map cannot be drawn."""
     tables, out, report = job
-    return [path.name for path in write_pages(tables, out, report)]
+    data = write_data(tables, out)
+    return [path.name for path in [*write_pages(tables, out, report), *data]]
 
 
-def _write_data_and_image(job: tuple[Tables, Path, Report]) -> list[str]:
-    """The names of the data files and the static image, written in that order: the
-    data files are there even when the image cannot be drawn."""
+def _write_image(job: tuple[Tables, Path, Report]) -> list[str]:
+    """The name of the static image, drawn."""
     tables, out, report = job
     image = report.image_path(out)
     assert image is not None  # only sent when there is an image (`_beside`)
-    data = write_data(tables, out)
-    return [path.name for path in [*data, write_image(tables, image, report)]]
+    return [write_image(tables, image, report).name]
 
 
 def _import_render() -> None:

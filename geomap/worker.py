@@ -9,10 +9,10 @@ more drawing beside it than in one process, against ~30 ms to pickle the tables 
 pages need and read them back. A `Worker` pays the faults once, for a long-lived program
 (`geomap watch`, a notebook); a one-off command forks it early, so that its imports run
 beside the build's reading and join. A build has two (`geomap.export`): one writes the
-pages, the other draws the image; `submit_all` sends both the same job, pickled once. A
-worker is replaced when it has died, and when this process's working folder or
-environment changed since it was forked (it would write elsewhere, or read another
-cache).
+data files and the pages, the other draws the image; `submit_all` sends both the same
+job, pickled once. A worker is replaced when it has died, and when this process's
+working folder or environment changed since it was forked (it would write elsewhere, or
+read another cache).
 """
 
 from __future__ import annotations
