@@ -249,7 +249,7 @@ def write_figures(figures: gpd.GeoDataFrame, path: Path) -> Path:
     Written by the csv module as pandas' ``to_csv`` writes it (empty for missing values,
     dates in ISO form, fields quoted where they must be), a line for each row.
     """
-    rows = zip(*columns(figures[FIGURE_COLUMNS]), strict=True)
+    rows = zip(*columns(figures, FIGURE_COLUMNS), strict=True)
     lines = _KEPT_LINES.lines(path.name, rows, _csv_line)
     return write_whole(path, _csv_line(FIGURE_COLUMNS) + "".join(lines))
 
@@ -269,7 +269,7 @@ def _write_geojson(
     (which ``indent`` would turn off) writes a large corpus in a blink.
     """
     keys = [None] * len(frame) if ids is None else ids.tolist()
-    values = zip(*columns(frame[properties]), strict=True)
+    values = zip(*columns(frame, properties), strict=True)
     rows = zip(keys, values, _shapes(frame.geometry), strict=True)
     line = functools.partial(_feature_line, properties, ids is not None)
     features = ",\n".join(_KEPT_LINES.lines(path.name, rows, line))

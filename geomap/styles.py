@@ -11,7 +11,7 @@ import itertools
 import math
 import statistics
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -46,9 +46,9 @@ def records(frame: gpd.GeoDataFrame | None) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns(frame), strict=True)]
 
 
-def columns(frame: pd.DataFrame) -> list[list]:
-    """A frame's columns as lists, missing values as None."""
-    return [_with_none(frame[name]) for name in frame.columns]
+def columns(frame: pd.DataFrame, names: Sequence[str] | None = None) -> list[list]:
+    """A frame's columns (or those ``names``) as lists, missing values as None."""
+    return [_with_none(frame[name]) for name in (frame.columns if names is None else names)]
 
 
 def _with_none(column: pd.Series) -> list:
