@@ -169,7 +169,7 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def known(self, path: Path) -> Article | None:
+    def known(self, path: str | Path) -> Article | None:
         """The stored article of the file at ``path`` when the file has the same
         `file_stamp` as when it was read, and geomap the same version: it need not be
         read again. None otherwise: read it."""
@@ -217,7 +217,7 @@ class Store:
             self._rows = {path: _Row(*rest) for path, *rest in self._db.execute(query)}
         return self._rows
 
-    def _stored(self, key: str, path: Path) -> ArticleSummary | None:
+    def _stored(self, key: str, path: str | Path) -> ArticleSummary | None:
         """The stored summary of the article at ``path``, or None, with a warning, when
         the row cannot be read back."""
         if key in self._loaded:
@@ -231,12 +231,13 @@ class Store:
         self._loaded[key] = summary
         return summary
 
-    def _unpickled(self, key: str, path: Path) -> ArticleSummary | None:
+    def _unpickled(self, key: str, path: str | Path) -> ArticleSummary | None:
         if self._blobs is None:
             self._blobs = dict(self._db.execute("SELECT path, summary FROM results"))
         try:
             (id_, date, title, text, sha256, stamp), *rest = pickle.loads(self._blobs[key])
-            return ArticleSummary(Article(id_, date, title, text, sha256, path, stamp), *rest)
+            article = Article(id_, date, title, text, sha256, Path(path), stamp)
+            return ArticleSummary(article, *rest)
         except Exception as err:  # a damaged row: redo that article only
             warnings.warn(
                 f"stored result of {path} unreadable ({err}); processing it again",
@@ -266,7 +267,7 @@ class Store:
             row = _Row(r.article.sha256, self.version, r.article.stamp)
             _kept[self._kept_as(r.article.path, row)] = r.summary
 
-    def _kept_as(self, path: Path, row: _Row) -> tuple[str | None, ...]:
+    def _kept_as(self, path: str | Path, row: _Row) -> tuple[str | None, ...]:
         """The key in `_kept` of the summary of ``path`` held in ``row``."""
         return (str(self.path), str(path), *row)
 

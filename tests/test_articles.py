@@ -1,4 +1,5 @@
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -168,6 +169,24 @@ def test_folder_files_are_those_and_in_the_order_rglob_gives(write, tmp_path):
     ]  # fmt: skip
     globbed = (p for p in tmp_path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
     assert found == sorted(p for p in globbed if p.parent.name != "out")
+
+
+@pytest.mark.parametrize(
+    ("given", "prefix"), [(".", ""), ("./corpus/", "corpus/"), ("corpus", "corpus/")]
+)
+def test_listed_files_are_named_as_pathlib_joins_the_folder_given(
+    write, tmp_path, monkeypatch, given, prefix
+):
+    """Files are listed as text, which must be what `Path` makes of the folder given
+    joined with the names ("./corpus/" gives "corpus/a.txt", "." gives "a.txt"): the store
+    knows an unchanged article again by that text."""
+    for name in ["corpus/a.txt", "corpus/a/b.txt", "corpus/out/map.html"]:
+        write(name, "date 2023-01-01 Niamey.")
+    monkeypatch.chdir(tmp_path / "corpus" if given == "." else tmp_path)
+    outputs = Path(prefix + "out")
+    found = find_article_files([given], outputs=outputs)
+    assert [str(p) for p in found] == [prefix + "a/b.txt", prefix + "a.txt"]
+    assert [a.path for a in read_articles([given], outputs=outputs)] == found
 
 
 def test_missing_path_and_no_articles(tmp_path):
