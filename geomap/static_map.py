@@ -1068,15 +1068,21 @@ def _draw_places(ax: Any, labels: _Labels, places: gpd.GeoDataFrame) -> None:
     no tooltips); regions always do. Governments speaking are left out, as the HTML map
     hides them by default.
     """
-    literal = places[places["role"] == "literal"]
-    regions = literal[literal["kind"] == "region"]
-    facilities = literal[literal["kind"] == "facility"]
-    others = literal[~literal["kind"].isin(["region", "facility"])]
+    # As lists: selecting rows of a small frame four times took 4 ms of pandas.
+    columns = (places[name].tolist() for name in ("name", "kind", "role", "mentions"))
+    literal = [
+        (name, kind, mentions, point)
+        for name, kind, role, mentions, point in zip(
+            *columns, places.geometry.to_numpy(), strict=True
+        )
+        if role == "literal"
+    ]
     named = []
     dots = _Dots()
     fill = mpl.colors.to_rgba(PLACE_COLOUR, 0.5)
-    rows = zip(others["name"], others["kind"], others["mentions"], others.geometry, strict=True)
-    for name, kind, mentions, point in rows:
+    for name, kind, mentions, point in literal:
+        if kind in ("region", "facility"):
+            continue
         radius = _points(marker_radius(mentions))
         dots.add(point, radius, fill, PLACE_COLOUR)
         labels.take(point.x, point.y, radius)
@@ -1084,11 +1090,12 @@ def _draw_places(ax: Any, labels: _Labels, places: gpd.GeoDataFrame) -> None:
             named.append((name, point, radius))
     dots.draw(ax, zorder=3)
     named = named[:LABELLED_PLACES]
-    _facilities(ax, list(facilities.geometry))
-    for name, point in zip(facilities["name"], facilities.geometry, strict=True):
+    facilities = [(name, point) for name, kind, _, point in literal if kind == "facility"]
+    _facilities(ax, [point for _, point in facilities])
+    for name, point in facilities:
         labels.take(point.x, point.y, FACILITY_SIZE / 2)
         named.append((name, point, FACILITY_SIZE / 2))
-    for name, point in zip(regions["name"], regions.geometry, strict=True):
+    for name, point in ((name, point) for name, kind, _, point in literal if kind == "region"):
         labels.place(
             name,
             (point.x, point.y),
