@@ -129,13 +129,18 @@ def render_map(
     hosting = countries[countries["presence"] > 0]
     classes = presence_classes(hosting["presence"])
     add_presence_layer(fmap, hosting, classes)
-    literal = places[places["role"] == "literal"]
+    place_rows = list(places.itertuples())  # picked as lists: selecting rows took 4 ms
+    literal = [row for row in place_rows if row.role == "literal"]
     context = LayerContext(country_names, article_names, period, cache or FeatureCache())
     layers = [
-        add_regions_layer(fmap, literal[literal["kind"] == "region"], context),
-        add_places_layer(fmap, literal[~literal["kind"].isin(["region", "facility"])], context),
-        add_facilities_layer(fmap, literal[literal["kind"] == "facility"], context),
-        add_associative_layer(fmap, places[places["role"] == "associative"], context),
+        add_regions_layer(fmap, [row for row in literal if row.kind == "region"], context),
+        add_places_layer(
+            fmap, [row for row in literal if row.kind not in ("region", "facility")], context
+        ),
+        add_facilities_layer(fmap, [row for row in literal if row.kind == "facility"], context),
+        add_associative_layer(
+            fmap, [row for row in place_rows if row.role == "associative"], context
+        ),
     ]
     if located:
         layers.append(add_figures_layer(fmap, located, context))
@@ -533,7 +538,7 @@ def arrowhead_svg(bearing: float, colour: str) -> str:
 
 
 def add_places_layer(
-    fmap: folium.Map, places: gpd.GeoDataFrame, context: LayerContext
+    fmap: folium.Map, places: Sequence[Any], context: LayerContext
 ) -> folium.GeoJson:
     """Literal places (countries, cities, other) as circles sized by mentions."""
     circles = _mention_circles(PLACE_COLOUR, fillOpacity=0.5)
@@ -541,7 +546,7 @@ def add_places_layer(
 
 
 def add_facilities_layer(
-    fmap: folium.Map, facilities: gpd.GeoDataFrame, context: LayerContext
+    fmap: folium.Map, facilities: Sequence[Any], context: LayerContext
 ) -> folium.GeoJson:
     """Military facilities with their own (inline, CDN-free) icon."""
     icon = {"icon": {"html": FACILITY_ICON, "iconSize": [22, 22], "iconAnchor": [11, 11]}}
@@ -549,7 +554,7 @@ def add_facilities_layer(
 
 
 def add_regions_layer(
-    fmap: folium.Map, regions: gpd.GeoDataFrame, context: LayerContext
+    fmap: folium.Map, regions: Sequence[Any], context: LayerContext
 ) -> folium.GeoJson:
     """Regions (Sahel, West Africa) as italic labels: their point is only a label position."""
 
@@ -561,7 +566,7 @@ def add_regions_layer(
 
 
 def add_associative_layer(
-    fmap: folium.Map, places: gpd.GeoDataFrame, context: LayerContext
+    fmap: folium.Map, places: Sequence[Any], context: LayerContext
 ) -> folium.GeoJson:
     """Places named only as governments acting ("Paris has rejected…"); hidden by default."""
     circles = _mention_circles(ASSOCIATIVE_COLOUR, dashArray="4 4", fillOpacity=0.2)
@@ -581,7 +586,7 @@ def _mention_circles(colour: str, **style: Any) -> Callable[[Any], dict]:
 
 def _place_layer(
     fmap: folium.Map,
-    rows: gpd.GeoDataFrame,
+    rows: Sequence[Any],
     name: str,
     context: LayerContext,
     symbol: Callable[[Any], dict],
@@ -589,7 +594,8 @@ def _place_layer(
     show: bool = True,
     tooltip: bool = True,
 ) -> folium.GeoJson:
-    """One toggleable layer: a feature per place, in ``symbol``'s style or icon, with its popup.
+    """One toggleable layer: a feature per place (``rows`` of the places frame, as its
+    ``itertuples`` gives them), in ``symbol``'s style or icon, with its popup.
 
     A place is shown from the date of its first mention.
     """
@@ -604,7 +610,7 @@ def _place_layer(
             **symbol(row),
             **shown(context.period, _first_mention(row)),
         )
-        for row in rows.itertuples()
+        for row in rows
     ]
     return feature_layer(fmap, name, features, context.period, show=show)
 
