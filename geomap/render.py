@@ -125,11 +125,11 @@ def render_map(
         countries = countries.assign(presence=0, presence_actors="")
     countries = countries.assign(popup=country_popups(countries, figure_rows, article_names))
     add_countries_layer(fmap, countries)
-    add_labels_layer(fmap, countries, places)
+    place_rows = list(places.itertuples())  # picked as lists: selecting rows took 8 ms
+    add_labels_layer(fmap, countries, place_rows)
     hosting = countries[countries["presence"] > 0]
     classes = presence_classes(hosting["presence"])
     add_presence_layer(fmap, hosting, classes)
-    place_rows = list(places.itertuples())  # picked as lists: selecting rows took 4 ms
     literal = [row for row in place_rows if row.role == "literal"]
     context = LayerContext(country_names, article_names, period, cache or FeatureCache())
     layers = [
@@ -653,10 +653,9 @@ def stable_ids() -> Iterator[None]:
         Element._generate_id = original
 
 
-def add_labels_layer(
-    fmap: folium.Map, countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame
-) -> None:
-    """Permanent names of the countries drawn and the most mentioned places.
+def add_labels_layer(fmap: folium.Map, countries: gpd.GeoDataFrame, places: Sequence[Any]) -> None:
+    """Permanent names of the countries drawn and the most mentioned places (``places``:
+    the places frame's rows as its ``itertuples`` gives them, most mentioned first).
 
     They keep the map readable offline or in print, when no background tiles load.
     """
@@ -667,11 +666,8 @@ def add_labels_layer(
             countries["name"], points, countries["touched"], strict=True
         )
     ]
-    literal = places[(places["role"] == "literal") & places["kind"].isin(["city", "other"])]
-    features += [
-        _label(row.geometry, row.name, "geomap-place")
-        for row in literal.head(LABELLED_PLACES).itertuples()
-    ]
+    named = [row for row in places if row.role == "literal" and row.kind in ("city", "other")]
+    features += [_label(row.geometry, row.name, "geomap-place") for row in named[:LABELLED_PLACES]]
     feature_layer(fmap, "Labels", features, None)
 
 
