@@ -76,9 +76,9 @@ def read_articles(
 
     ``known`` gives the article of a file (its path as text) without reading it, or
     None to read it (a store's articles whose file still has the stamp it had): a known
-    file needs no `Path`, whose parsing took ~5 ms a thousand files. Unreadable or empty files
-    are skipped with a `GeomapWarning`; raises `NoArticlesError` when nothing readable
-    is left.
+    file needs no `Path`, whose parsing took ~5 ms a thousand files. Unreadable or
+    empty files are skipped with a `GeomapWarning`; raises `NoArticlesError` when
+    nothing readable is left.
     """
     known = known or (lambda path: None)
     files = _article_files(paths, outputs)
