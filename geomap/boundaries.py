@@ -425,10 +425,10 @@ def latest_figures(
     the reader's call, not ours. Rows with a null key (no country) form no group; an
     undated figure counts as older than any dated one.
     """
-    return frame.iloc[_latest(frame, by)]
+    return frame.iloc[latest_positions(frame, by)]
 
 
-def _latest(frame: gpd.GeoDataFrame, by: Sequence[str]) -> list[int]:
+def latest_positions(frame: gpd.GeoDataFrame, by: Sequence[str]) -> list[int]:
     """The positions of `latest_figures`' rows, in order.
 
     In Python over the columns' lists: pandas' filters, groupby and indexing took 10 ms
@@ -460,7 +460,7 @@ def troop_presence(figures: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gp
         figures[name].tolist() for name in ("country", "actor", "actor_code", "status", "count")
     )
     ranges: dict[tuple[str, str], list[int]] = {}  # (country, actor) → [low, high]
-    for row in _latest(figures, ("country", "actor")):
+    for row in latest_positions(figures, ("country", "actor")):
         if status[row] in PRESENT_STATUSES and (pd.isna(code[row]) or code[row] != country[row]):
             span = ranges.setdefault((country[row], actor[row]), [count[row], count[row]])
             span[0], span[1] = min(span[0], count[row]), max(span[1], count[row])

@@ -51,7 +51,7 @@ from matplotlib.transforms import Bbox, IdentityTransform
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from shapely.geometry import Point, box
 
-from geomap.boundaries import latest_figures, load_countries
+from geomap.boundaries import latest_positions, load_countries
 from geomap.exceptions import OutputError
 from geomap.files import KeptFiles, stamp, write_whole
 from geomap.manifest import code_and_data
@@ -64,12 +64,12 @@ from geomap.styles import (
     NO_COUNT_COLOUR,
     PLACE_COLOUR,
     actor_colour,
+    columns,
     figure_radius,
     frame_bounds,
     marker_radius,
     nice_number,
     presence_classes,
-    records,
     shade,
     shade_labels,
 )
@@ -339,8 +339,8 @@ def _draw_layered(figure: _MapFigure, cache: Path | None) -> None:
             if file:
                 _write_layer(file, layer.key, band)
         bands.append((layer.columns, band))
-    for columns, band in bands:
-        pixels[:, columns] = band
+    for span, band in bands:
+        pixels[:, span] = band
     with _hidden([a for layer in figure.layers for a in layer.present()]), _LABEL_PIXELS.image():
         figure.draw(renderer)
 
@@ -884,9 +884,12 @@ def _draw_figures(ax: Any, labels: _Labels, figures: gpd.GeoDataFrame, key: _Tro
     located = figures[figures.geometry.notna()]
     if located.empty:
         return
-    counted = located["count"].dropna()
-    key.largest = int(counted.max()) if not counted.empty else 1
-    newest = records(latest_figures(located, by=("location", "actor"))[FIGURE_FIELDS])
+    # As lists: selecting rows of the frame (latest figures, countless ones) took 5 ms.
+    rows = list(zip(*columns(located, FIGURE_FIELDS), strict=True))
+    counts = [row[3] for row in rows if row[3] is not None]
+    key.largest = max(counts) if counts else 1
+    latest = latest_positions(located, ("location", "actor"))
+    newest = [dict(zip(FIGURE_FIELDS, rows[i], strict=True)) for i in latest]
     by_location: dict[str, dict[str, list[dict]]] = {}
     for row in newest:
         by_location.setdefault(row["location"], {}).setdefault(row["actor"], []).append(row)
@@ -909,12 +912,13 @@ def _draw_figures(ax: Any, labels: _Labels, figures: gpd.GeoDataFrame, key: _Tro
         _departed(rows) for actors in by_location.values() for rows in actors.values()
     )
     drawn = {(row["location"], row["actor"]) for row in newest}
-    # As lists: iterating pandas' string columns costs a call per value.
-    pairs = zip(located["location"].tolist(), located["actor"].tolist(), strict=True)
-    countless = located[[pair not in drawn for pair in pairs]].drop_duplicates("location")
-    key.countless = not countless.empty
+    countless: dict[str | None, Any] = {}  # location → the point of its first such figure
+    for location, actor, *_, point in rows:
+        if (location, actor) not in drawn:
+            countless.setdefault(location, point)
+    key.countless = bool(countless)
     markers = _Dots()
-    for point in countless.geometry:
+    for point in countless.values():
         markers.add(point, _points(4), "white", NO_COUNT_COLOUR)
         labels.take(point.x, point.y, _points(4))
     markers.draw(ax, zorder=5)
