@@ -371,8 +371,9 @@ class _KeptRows:
     def rows(self, items: Iterable[Any]) -> list[tuple]:
         kept, made, rows = self._kept, {}, []
         for item in items:
+            # An entry holds its object alive, so no other object has that id meanwhile.
             entry = kept.get(id(item))
-            if entry is None or entry[0] is not item:  # kept in the entry: its id is its own
+            if entry is None:
                 entry = (item, self._make(item))
             made[id(item)] = entry
             rows.append(entry[1])
